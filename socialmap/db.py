@@ -1,0 +1,62 @@
+"""One SQLAlchemy engine per database URL, shared by every module of a process.
+
+SQLite is the embedded default; the same code takes a PostgreSQL URL
+(`SOCIALMAP_DB_URL=postgresql+psycopg2://...`).
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+
+from socialmap.settings import get_settings
+
+_lock = threading.Lock()
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+_engines: dict[str, Engine] = {}
+
+
+def _make_engine(url: str) -> Engine:
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        if str(path) not in ("", ":memory:"):
+            path.parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, future=True, connect_args={"timeout": 5, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+            # WAL lets the action server read while the web process writes.
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA busy_timeout=5000")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+        return engine
+    return create_engine(url, future=True, pool_pre_ping=True)
+
+
+def get_engine(url: str | None = None) -> Engine:
+    """Return the engine for `url` (default: the social-map database from settings)."""
+    key = url or get_settings().db_url
+    with _lock:
+        if key not in _engines:
+            _engines[key] = _make_engine(key)
+        return _engines[key]
+
+
+def dispose_all() -> None:
+    """Close every pooled connection (tests, and after the database file was replaced)."""
+    with _lock:
+        for engine in _engines.values():
+            engine.dispose()
+        _engines.clear()
