@@ -1,0 +1,150 @@
+"""Finding things nearby: the location form's validator and the search action."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from socialmap import advice
+from socialmap.geo import Geocoder, get_geocoder
+
+logger = logging.getLogger(__name__)
+
+# After this many places we could not find, offer a medewerker instead of asking again.
+MAX_LOCATION_ATTEMPTS = 3
+
+
+class ValidateLocationForm(FormValidationAction):
+    def __init__(self, geocoder: Geocoder | None = None) -> None:
+        self._geocoder = geocoder
+
+    def name(self) -> str:
+        return "validate_location_form"
+
+    @property
+    def geocoder(self) -> Geocoder:
+        return self._geocoder or get_geocoder()
+
+    def validate_location(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        text = str(slot_value or "").strip()
+        try:
+            result = self.geocoder.geocode(text)
+        except Exception:  # the geocoder promises not to raise; if it does, the resident still gets an answer
+            logger.exception("geocoder failed for a resident's location")
+            dispatcher.utter_message(response="utter_search_failed")
+            return {"location": None}
+        if result.status == "ok" and result.place is not None:
+            place = result.place
+            return {
+                "location": place.name,
+                "place_name": place.name,
+                "municipality": place.municipality,
+                "place_lat": place.lat,
+                "place_lon": place.lon,
+                "location_attempts": 0,
+            }
+        attempts = int(tracker.get_slot("location_attempts") or 0) + 1
+        if result.status == "outside":
+            dispatcher.utter_message(response="utter_location_outside", place=result.outside_name or text)
+        elif result.suggestion:
+            dispatcher.utter_message(response="utter_location_suggestion", place=text, suggestion=result.suggestion)
+        elif result.status != "empty":
+            dispatcher.utter_message(response="utter_location_unknown", place=text[:60])
+        if attempts >= MAX_LOCATION_ATTEMPTS:
+            dispatcher.utter_message(response="utter_location_give_up")
+            return {"location": None, "location_attempts": 0, "requested_slot": None}
+        return {"location": None, "location_attempts": attempts}
+
+
+class ActionSearchServices(Action):
+    """Search the social map near the resident's place; pages on for 'meer', narrows for refinements."""
+
+    def __init__(self, catalog: object | None = None) -> None:
+        self._catalog = catalog
+
+    def name(self) -> str:
+        return "action_search_services"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        lat, lon = tracker.get_slot("place_lat"), tracker.get_slot("place_lon")
+        if lat is None or lon is None:
+            dispatcher.utter_message(response="utter_ask_location")
+            return []
+        need = tracker.get_slot("need")
+        if not need:
+            dispatcher.utter_message(response="utter_location_ok")
+            dispatcher.utter_message(response="utter_ask_what_to_find")
+            return []
+        more = tracker.get_intent_of_latest_message() == "show_more"
+        shown = list(tracker.get_slot("shown_services") or []) if more else []
+        page = int(tracker.get_slot("page") or 0) + 1 if more else 0
+        age = tracker.get_slot("age")
+        place_name = tracker.get_slot("place_name") or tracker.get_slot("location")
+        try:
+            found = advice.find(
+                need,
+                float(lat),
+                float(lon),
+                audience=tracker.get_slot("audience"),
+                age=int(age) if age is not None else None,
+                weekday=tracker.get_slot("weekday"),
+                free_only=bool(tracker.get_slot("free_only")),
+                activity=tracker.get_slot("activity"),
+                exclude=shown,
+                first_page=not more,
+                catalog=self._catalog,
+            )
+        except Exception:  # the database is missing or locked: apologise, never stay silent
+            logger.exception("social-map search failed")
+            dispatcher.utter_message(response="utter_search_failed")
+            return []
+
+        if not found.results:
+            response = "utter_no_more_results" if more else "utter_no_results"
+            dispatcher.utter_message(response=response, radius_km=f"{found.radius_km:.0f}", place_name=place_name)
+            return [SlotSet("page", float(page))]
+        if more:
+            pass
+        elif found.national:
+            dispatcher.utter_message(response="utter_results_national")
+        elif found.widened:
+            dispatcher.utter_message(
+                response="utter_results_intro_widened", radius_km=f"{found.radius_km:.0f}", place_name=place_name
+            )
+        else:
+            dispatcher.utter_message(response="utter_results_intro", place_name=place_name)
+        for result in found.results:
+            card = advice.card(result, place_name)
+            dispatcher.utter_message(
+                response="utter_result_card",
+                json_message={"type": "result_card", "card": card},
+                **{k: card[k] for k in ("name", "what", "where", "when", "cost", "contact", "route_url")},
+            )
+        dispatcher.utter_message(response="utter_results_actions")
+        return [
+            SlotSet("page", float(page)),
+            SlotSet("shown_services", shown + found.shown_ids),
+        ]
+
+
+class ActionForgetLocation(Action):
+    def name(self) -> str:
+        return "action_forget_location"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        dispatcher.utter_message(response="utter_location_forgotten")
+        return [
+            SlotSet(name, None)
+            for name in ("location", "place_name", "municipality", "place_lat", "place_lon", "shown_services")
+        ] + [SlotSet("page", 0.0), SlotSet("location_attempts", 0.0)]

@@ -1,0 +1,68 @@
+"""`make run`: start the action server, Rasa and the demo site; Ctrl-C stops all of it.
+
+`make shell` (`--shell`): the action server plus `rasa shell` in this terminal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import subprocess
+import sys
+import time
+
+from scripts.stack import BIN, ROOT, Stack, StackConfig, latest_model
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--shell", action="store_true", help="rasa shell instead of the servers")
+    args = parser.parse_args(argv)
+    stack = Stack(StackConfig())
+    cfg = stack.config
+    stopping = False
+
+    def _stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        if args.shell:
+            stack.start_all(("actions",))
+            env = cfg.environment()
+            return subprocess.call(
+                [str(BIN / "rasa"), "shell", "--model", str(latest_model()), "--endpoints", "endpoints.yml"],
+                cwd=ROOT,
+                env=env,
+            )
+        print("==> starting the action server, Rasa (this takes about half a minute) and the demo site")
+        stack.start_all()
+        print(
+            "\nDe assistent draait. / The assistant is running.\n"
+            f"  demo site (resident chat):  {cfg.web_url}/\n"
+            f"  staff console:              {cfg.web_url}/medewerkers/\n"
+            f"  Rasa REST channel:          {cfg.rasa_url}/webhooks/rest/webhook\n"
+            f"  Rasa HTTP API (loopback):   {cfg.rasa_url}/status?token=<RASA_TOKEN>\n"
+            f"  action server:              {cfg.actions_url}/health\n"
+            f"  logs:                       {cfg.log_dir}/\n"
+            "Press Ctrl-C to stop.",
+            flush=True,
+        )
+        while not stopping:
+            for name, proc in list(stack.procs.items()):
+                if proc.poll() is not None:
+                    print(f"error: {name} stopped with exit code {proc.returncode}; see {cfg.log_dir}/{name}.log")
+                    print(stack.log_tail(name, 20))
+                    return 1
+            time.sleep(1)
+        return 0
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        print("\n==> stopping", flush=True)
+        stack.stop_all()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

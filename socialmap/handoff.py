@@ -1,0 +1,1033 @@
+"""The handoff queue: conversations the assistant hands to helpdesk staff, and callback requests.
+
+A ticket moves through a small state machine::
+
+    waiting --take--> taken --hand_back--> handed_back
+       ^                |  \\--close(outcome)--> closed
+       |                |
+       +---transfer-----+        (waiting again, for a team or a colleague, note travels)
+    waiting --cancel--> cancelled   (by the resident)
+    waiting --close---> closed      (e.g. "no_answer" when the resident left)
+
+Only one ticket per conversation is active (waiting or taken) at a time; a
+partial unique index enforces that in the database, so two processes cannot
+create two. `take()` is one conditional UPDATE: of two employees who click at
+the same moment exactly one wins, the other is told who has it.
+
+Callback requests (outside opening hours) keep the resident's phone number or
+e-mail address in a table of their own, used only to call back, and deleted as
+soon as the request is closed or cancelled.
+
+Everything lives in the social-map database (SQLite by default, PostgreSQL via
+`SOCIALMAP_DB_URL`), so a restart of any process loses nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any, Iterable
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    and_,
+    case,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.engine import Connection, Engine, Row
+from sqlalchemy.exc import IntegrityError
+
+from socialmap import db as _db
+
+# --- statuses and outcomes -------------------------------------------------------------
+
+WAITING = "waiting"
+TAKEN = "taken"
+HANDED_BACK = "handed_back"
+CLOSED = "closed"
+CANCELLED = "cancelled"
+ACTIVE_STATUSES = (WAITING, TAKEN)
+
+OUTCOMES: dict[str, str] = {
+    "helped": "Geholpen",
+    "referred": "Doorverwezen",
+    "callback_planned": "Terugbelafspraak gemaakt",
+    "no_answer": "Geen reactie",
+}
+
+PRIORITY_RANK = {"crisis": 0, "normal": 1}
+
+REASONS: dict[str, str] = {
+    "request_human": "Inwoner vroeg om een medewerker",
+    "not_understood": "De assistent begreep de vraag twee keer niet",
+    "crisis": "Mogelijk crisis (113 is al genoemd)",
+    "button": "Inwoner koos 'praat met een medewerker'",
+    "other": "Overgedragen door de assistent",
+}
+
+CALLBACK_OPEN = "open"
+CALLBACK_TAKEN = "taken"
+CALLBACK_DONE = "done"
+CALLBACK_CANCELLED = "cancelled"
+
+CALLBACK_STATUS_LABELS = {
+    CALLBACK_OPEN: "Nieuw",
+    CALLBACK_TAKEN: "In behandeling",
+    CALLBACK_DONE: "Afgerond",
+    CALLBACK_CANCELLED: "Ingetrokken",
+}
+
+STATUS_LABELS = {
+    WAITING: "Wacht",
+    TAKEN: "In gesprek",
+    HANDED_BACK: "Teruggegeven aan de assistent",
+    CLOSED: "Afgesloten",
+    CANCELLED: "Ingetrokken door inwoner",
+}
+
+MAX_NOTE_CHARS = 2000
+MAX_MOMENT_CHARS = 200
+
+# --- schema ---------------------------------------------------------------------------
+
+metadata = MetaData()
+
+tickets = Table(
+    "handoff_ticket",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("conversation_id", String(255), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("priority", String(16), nullable=False),
+    Column("priority_rank", Integer, nullable=False),
+    Column("team", String(100)),
+    Column("assigned_to", String(64)),  # a colleague it was handed on to
+    Column("requested_at", DateTime, nullable=False),
+    Column("queued_at", DateTime, nullable=False),  # entered the waiting state (again)
+    Column("taken_by", String(64)),
+    Column("taken_by_name", String(200)),
+    Column("taken_at", DateTime),
+    Column("closed_at", DateTime),
+    Column("outcome", String(32)),
+    Column("summary", Text, nullable=False),
+    Column("notes", Text, nullable=False, default="[]"),
+    Column("updated_at", DateTime, nullable=False),
+)
+# One active ticket per conversation; partial indexes work on SQLite and PostgreSQL.
+Index(
+    "ux_handoff_ticket_active",
+    tickets.c.conversation_id,
+    unique=True,
+    sqlite_where=tickets.c.status.in_(ACTIVE_STATUSES),
+    postgresql_where=tickets.c.status.in_(ACTIVE_STATUSES),
+)
+Index("ix_handoff_ticket_queue", tickets.c.status, tickets.c.priority_rank, tickets.c.queued_at)
+
+ticket_log = Table(
+    "handoff_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("ticket_id", String(32), nullable=False, index=True),
+    Column("at", DateTime, nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("actor", String(64)),
+    Column("detail", Text),
+)
+
+callbacks = Table(
+    "callback_request",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("conversation_id", String(255), nullable=False, index=True),
+    Column("status", String(16), nullable=False),
+    Column("priority", String(16), nullable=False),
+    Column("contact_kind", String(16), nullable=False),
+    Column("moment", String(MAX_MOMENT_CHARS), nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("taken_by", String(64)),
+    Column("taken_by_name", String(200)),
+    Column("closed_at", DateTime),
+    Column("outcome", String(32)),
+)
+
+# The contact lives apart from the request: only for calling back, deleted on close.
+callback_contacts = Table(
+    "callback_contact",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("conversation_id", String(255), nullable=False, index=True),
+    Column("callback_id", String(32), index=True),  # NULL while staged by the form
+    Column("kind", String(16), nullable=False),
+    Column("value", String(254), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+)
+
+
+def ensure_schema(engine: Engine) -> None:
+    """Create the handoff tables and indexes when they are missing (safe to call often)."""
+    metadata.create_all(engine, checkfirst=True)
+
+
+# --- errors ---------------------------------------------------------------------------
+
+
+class HandoffError(Exception):
+    """A queue operation that is not allowed; the message is Dutch, for staff."""
+
+
+class TicketNotFound(HandoffError):
+    """No ticket or callback request with that id."""
+
+
+class AlreadyTaken(HandoffError):
+    """Another employee has the conversation; `holder_name` says who."""
+
+    def __init__(self, holder: str, holder_name: str) -> None:
+        super().__init__(f"{holder_name} heeft dit gesprek al overgenomen.")
+        self.holder = holder
+        self.holder_name = holder_name
+
+
+class InvalidTransition(HandoffError):
+    """The ticket is not in a state that allows this step."""
+
+
+class NotHolder(HandoffError):
+    """Only the employee who has the conversation may do this."""
+
+
+class NoContact(HandoffError):
+    """A callback request needs a validated phone number or e-mail address first."""
+
+
+# --- value types ----------------------------------------------------------------------
+
+
+@dataclass
+class HandoffSummary:
+    """What the employee sees on top: the need, who, where, what was shown, and why."""
+
+    need: str | None = None  # taxonomy category code
+    need_label: str | None = None
+    audience: str | None = None
+    audience_label: str | None = None
+    age: int | None = None
+    location: str | None = None  # the place as the resident named it / resolved
+    municipality: str | None = None
+    place_lat: float | None = None
+    place_lon: float | None = None
+    shown_services: list[str] = field(default_factory=list)
+    reason: str = "other"  # key of REASONS
+
+    @property
+    def reason_label(self) -> str:
+        return REASONS.get(self.reason, REASONS["other"])
+
+    def to_json(self) -> str:
+        """Return the summary as a JSON string for the database."""
+        return json.dumps(asdict(self), ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, raw: str | None) -> "HandoffSummary":
+        """Return a summary from stored JSON, ignoring unknown keys from older versions."""
+        data = json.loads(raw or "{}")
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the summary as a dict including the Dutch reason label."""
+        data = asdict(self)
+        data["reason_label"] = self.reason_label
+        return data
+
+
+@dataclass(frozen=True)
+class Note:
+    """A note that travels with a ticket when it is handed on."""
+
+    at: datetime
+    by: str
+    by_name: str
+    text: str
+    team: str | None = None
+    to: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "at": _iso(self.at),
+            "by": self.by,
+            "by_name": self.by_name,
+            "text": self.text,
+            "team": self.team,
+            "to": self.to,
+        }
+
+
+@dataclass(frozen=True)
+class Ticket:
+    """One request of a resident to talk to a person."""
+
+    id: str
+    conversation_id: str
+    status: str
+    priority: str
+    team: str | None
+    assigned_to: str | None
+    requested_at: datetime
+    queued_at: datetime
+    taken_by: str | None
+    taken_by_name: str | None
+    taken_at: datetime | None
+    closed_at: datetime | None
+    outcome: str | None
+    summary: HandoffSummary
+    notes: tuple[Note, ...]
+
+    def waiting_minutes(self, now: datetime | None = None) -> int:
+        """Return whole minutes since the ticket entered the waiting state."""
+        return max(0, int((_utc(now) - self.queued_at).total_seconds() // 60))
+
+    def as_dict(self, now: datetime | None = None) -> dict[str, Any]:
+        """Return a JSON-friendly view for the staff console."""
+        return {
+            "id": self.id,
+            "conversation_id": self.conversation_id,
+            "status": self.status,
+            "status_label": STATUS_LABELS.get(self.status, self.status),
+            "priority": self.priority,
+            "team": self.team,
+            "assigned_to": self.assigned_to,
+            "requested_at": _iso(self.requested_at),
+            "queued_at": _iso(self.queued_at),
+            "waiting_minutes": self.waiting_minutes(now),
+            "taken_by": self.taken_by,
+            "taken_by_name": self.taken_by_name,
+            "taken_at": _iso(self.taken_at),
+            "closed_at": _iso(self.closed_at),
+            "outcome": self.outcome,
+            "outcome_label": OUTCOMES.get(self.outcome or "", None),
+            "summary": self.summary.as_dict(),
+            "notes": [n.as_dict() for n in self.notes],
+        }
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A validated way to reach a resident: kind "phone" (normalised 0XXXXXXXXX) or "email"."""
+
+    kind: str
+    value: str
+
+    @property
+    def tag(self) -> str:
+        """Return the redaction tag that stands in for this contact in the tracker."""
+        return "[TELEFOON]" if self.kind == "phone" else "[E-MAIL]"
+
+
+@dataclass(frozen=True)
+class CallbackRequest:
+    """A resident's request to be called or mailed back; the contact is fetched separately."""
+
+    id: str
+    conversation_id: str
+    status: str
+    priority: str
+    contact_kind: str
+    moment: str
+    summary: HandoffSummary
+    created_at: datetime
+    taken_by: str | None
+    taken_by_name: str | None
+    closed_at: datetime | None
+    outcome: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return a JSON-friendly view (without the contact itself)."""
+        return {
+            "id": self.id,
+            "conversation_id": self.conversation_id,
+            "status": self.status,
+            "status_label": CALLBACK_STATUS_LABELS.get(self.status, self.status),
+            "priority": self.priority,
+            "contact_kind": self.contact_kind,
+            "moment": self.moment,
+            "summary": self.summary.as_dict(),
+            "created_at": _iso(self.created_at),
+            "taken_by": self.taken_by,
+            "taken_by_name": self.taken_by_name,
+            "closed_at": _iso(self.closed_at),
+            "outcome": self.outcome,
+            "outcome_label": OUTCOMES.get(self.outcome or "", None),
+        }
+
+
+# --- helpers --------------------------------------------------------------------------
+
+
+def _utc(moment: datetime | None = None) -> datetime:
+    """Return `moment` (default now) as naive UTC, the form stored in the database."""
+    moment = moment or datetime.now(timezone.utc)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return moment
+
+
+def _iso(moment: datetime | None) -> str | None:
+    """Return an ISO 8601 UTC string ("...Z") for a stored naive-UTC datetime."""
+    if moment is None:
+        return None
+    return moment.replace(microsecond=0).isoformat() + "Z"
+
+
+def _new_id() -> str:
+    return uuid.uuid4().hex
+
+
+_EMAIL_RE = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}")
+_PHONE_CANDIDATE_RE = re.compile(r"(?:\+|00)?\d[\d\s\-.()/]{7,20}\d")
+
+
+def normalise_dutch_phone(raw: str) -> str | None:
+    """Return a Dutch phone number as ten digits starting with 0, or None if it is not one.
+
+    Accepts 06-12345678, 0592 123 456, +31 6 1234 5678, 0031612345678 and
+    +31 (0)592-123456. Service numbers (0800, 0900, 14 0xxx) are refused:
+    we call a resident back, not a company line.
+    """
+    digits = re.sub(r"[\s\-.()/]", "", raw.replace("(0)", ""))
+    if digits.startswith("+31"):
+        digits = "0" + digits[3:]
+    elif digits.startswith("0031"):
+        digits = "0" + digits[4:]
+    if not re.fullmatch(r"0[1-9]\d{8}", digits):
+        return None
+    if digits.startswith(("0800", "0900", "0906", "0909")):
+        return None
+    return digits
+
+
+def parse_contact(text_: str | None) -> Contact | None:
+    """Return the e-mail address or Dutch phone number found in `text_`, or None."""
+    if not text_:
+        return None
+    text_ = text_.strip()[:500]
+    email = _EMAIL_RE.search(text_)
+    if email:
+        value = email.group(0)
+        local, _, domain = value.rpartition("@")
+        if len(value) <= 254 and len(local) <= 64 and ".." not in value:
+            return Contact("email", local + "@" + domain.lower())
+    for match in _PHONE_CANDIDATE_RE.finditer(text_):
+        number = normalise_dutch_phone(match.group(0))
+        if number:
+            return Contact("phone", number)
+    return None
+
+
+def format_phone(number: str) -> str:
+    """Return a normalised mobile number as '06 12345678' and a landline as '0592 123456'."""
+    if number.startswith("06"):
+        return f"{number[:2]} {number[2:]}"
+    return f"{number[:4]} {number[4:]}"
+
+
+_MONTHS_NL = [
+    "januari", "februari", "maart", "april", "mei", "juni",
+    "juli", "augustus", "september", "oktober", "november", "december",
+]
+_DAYS_NL = ["maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"]
+
+
+def describe_moment(moment: datetime, now: datetime) -> str:
+    """Return a short Dutch phrase for a coming moment: 'vandaag om 13:00', 'maandag 1 december om 09:00'."""
+    days = (moment.date() - now.date()).days
+    clock = f"{moment:%H:%M}"
+    if days == 0:
+        return f"vandaag om {clock}"
+    if days == 1:
+        return f"morgen om {clock}"
+    return f"{_DAYS_NL[moment.weekday()]} {moment.day} {_MONTHS_NL[moment.month - 1]} om {clock}"
+
+
+def expected_wait_minutes(position: int, average_handling_minutes: float) -> int:
+    """Return the expected wait for a queue position: everyone ahead, and the one being helped, takes the average."""
+    return max(1, math.ceil(position * max(average_handling_minutes, 0.5)))
+
+
+def _ticket(row: Row) -> Ticket:
+    notes = tuple(
+        Note(
+            at=datetime.fromisoformat(n["at"].rstrip("Z")),
+            by=n["by"],
+            by_name=n["by_name"],
+            text=n["text"],
+            team=n.get("team"),
+            to=n.get("to"),
+        )
+        for n in json.loads(row.notes or "[]")
+    )
+    return Ticket(
+        id=row.id,
+        conversation_id=row.conversation_id,
+        status=row.status,
+        priority=row.priority,
+        team=row.team,
+        assigned_to=row.assigned_to,
+        requested_at=row.requested_at,
+        queued_at=row.queued_at,
+        taken_by=row.taken_by,
+        taken_by_name=row.taken_by_name,
+        taken_at=row.taken_at,
+        closed_at=row.closed_at,
+        outcome=row.outcome,
+        summary=HandoffSummary.from_json(row.summary),
+        notes=notes,
+    )
+
+
+def _callback(row: Row) -> CallbackRequest:
+    return CallbackRequest(
+        id=row.id,
+        conversation_id=row.conversation_id,
+        status=row.status,
+        priority=row.priority,
+        contact_kind=row.contact_kind,
+        moment=row.moment,
+        summary=HandoffSummary.from_json(row.summary),
+        created_at=row.created_at,
+        taken_by=row.taken_by,
+        taken_by_name=row.taken_by_name,
+        closed_at=row.closed_at,
+        outcome=row.outcome,
+    )
+
+
+def _check_priority(priority: str) -> str:
+    if priority not in PRIORITY_RANK:
+        raise ValueError(f"unknown priority {priority!r}; use one of {sorted(PRIORITY_RANK)}")
+    return priority
+
+
+# --- the queue ------------------------------------------------------------------------
+
+
+class HandoffQueue:
+    """The durable queue of conversations waiting for, or handled by, a person."""
+
+    def __init__(self, engine: Engine | None = None, *, db_url: str | None = None) -> None:
+        self.engine = engine or _db.get_engine(db_url)
+        ensure_schema(self.engine)
+
+    # -- reading --
+
+    def get(self, ticket_id: str) -> Ticket:
+        """Return the ticket with this id, or raise TicketNotFound."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(tickets).where(tickets.c.id == ticket_id)).first()
+        if row is None:
+            raise TicketNotFound(f"Gesprek {ticket_id} bestaat niet (meer).")
+        return _ticket(row)
+
+    def active_for(self, conversation_id: str) -> Ticket | None:
+        """Return the waiting or taken ticket of a conversation, if any."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(tickets).where(
+                    tickets.c.conversation_id == conversation_id, tickets.c.status.in_(ACTIVE_STATUSES)
+                )
+            ).first()
+        return _ticket(row) if row else None
+
+    def waiting(self) -> list[Ticket]:
+        """Return waiting tickets in serving order: crisis first, then longest waiting."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(tickets)
+                .where(tickets.c.status == WAITING)
+                .order_by(tickets.c.priority_rank, tickets.c.queued_at, tickets.c.id)
+            ).all()
+        return [_ticket(r) for r in rows]
+
+    def taken(self) -> list[Ticket]:
+        """Return tickets that an employee has now, oldest first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(tickets).where(tickets.c.status == TAKEN).order_by(tickets.c.taken_at)
+            ).all()
+        return [_ticket(r) for r in rows]
+
+    def position(self, ticket_id: str) -> int:
+        """Return the 1-based place of a waiting ticket in the queue (0 if it is not waiting)."""
+        ticket = self.get(ticket_id)
+        if ticket.status != WAITING:
+            return 0
+        rank = PRIORITY_RANK[ticket.priority]
+        ahead = or_(
+            tickets.c.priority_rank < rank,
+            and_(tickets.c.priority_rank == rank, tickets.c.queued_at < ticket.queued_at),
+            and_(
+                tickets.c.priority_rank == rank,
+                tickets.c.queued_at == ticket.queued_at,
+                tickets.c.id < ticket.id,
+            ),
+        )
+        with self.engine.connect() as conn:
+            count = conn.execute(
+                select(func.count()).select_from(tickets).where(tickets.c.status == WAITING, ahead)
+            ).scalar_one()
+        return int(count) + 1
+
+    def history(self, ticket_id: str) -> list[dict[str, Any]]:
+        """Return the audit log of a ticket, oldest first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(ticket_log).where(ticket_log.c.ticket_id == ticket_id).order_by(ticket_log.c.id)
+            ).all()
+        return [
+            {"at": _iso(r.at), "action": r.action, "actor": r.actor, "detail": r.detail} for r in rows
+        ]
+
+    # -- the resident's side --
+
+    def request(
+        self,
+        conversation_id: str,
+        summary: HandoffSummary,
+        *,
+        priority: str = "normal",
+        now: datetime | None = None,
+    ) -> Ticket:
+        """Return the conversation's active ticket, creating a waiting one when there is none.
+
+        Asking twice does not queue twice; a later crisis raises the priority of
+        the ticket that is already waiting.
+        """
+        _check_priority(priority)
+        if not conversation_id:
+            raise ValueError("conversation_id is empty")
+        moment = _utc(now)
+        existing = self.active_for(conversation_id)
+        if existing is None:
+            try:
+                with self.engine.begin() as conn:
+                    ticket_id = _new_id()
+                    conn.execute(
+                        insert(tickets).values(
+                            id=ticket_id,
+                            conversation_id=conversation_id,
+                            status=WAITING,
+                            priority=priority,
+                            priority_rank=PRIORITY_RANK[priority],
+                            requested_at=moment,
+                            queued_at=moment,
+                            summary=summary.to_json(),
+                            notes="[]",
+                            updated_at=moment,
+                        )
+                    )
+                    self._log(conn, ticket_id, "requested", None, priority, moment)
+                return self.get(ticket_id)
+            except IntegrityError:
+                # Another process queued this conversation a moment ago: use that ticket.
+                existing = self.active_for(conversation_id)
+                if existing is None:
+                    raise
+        if PRIORITY_RANK[priority] < PRIORITY_RANK[existing.priority]:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    update(tickets)
+                    .where(tickets.c.id == existing.id)
+                    .values(priority=priority, priority_rank=PRIORITY_RANK[priority], updated_at=moment)
+                )
+                self._log(conn, existing.id, "escalated", None, priority, moment)
+            return self.get(existing.id)
+        return existing
+
+    def cancel(self, conversation_id: str, *, now: datetime | None = None) -> Ticket | None:
+        """Return the cancelled ticket when the conversation was waiting, else None (nothing changes)."""
+        moment = _utc(now)
+        with self.engine.begin() as conn:
+            row = conn.execute(
+                select(tickets.c.id).where(
+                    tickets.c.conversation_id == conversation_id, tickets.c.status == WAITING
+                )
+            ).first()
+            if row is None:
+                return None
+            result = conn.execute(
+                update(tickets)
+                .where(tickets.c.id == row.id, tickets.c.status == WAITING)
+                .values(status=CANCELLED, closed_at=moment, updated_at=moment)
+            )
+            if result.rowcount != 1:
+                return None  # taken in the same instant: the employee is already there
+            self._log(conn, row.id, "cancelled", None, None, moment)
+        return self.get(row.id)
+
+    # -- the employee's side --
+
+    def take(self, ticket_id: str, staff: str, staff_name: str, *, now: datetime | None = None) -> Ticket:
+        """Return the ticket now taken by `staff`; raise AlreadyTaken naming who was first."""
+        moment = _utc(now)
+        with self.engine.begin() as conn:
+            # The WHERE clause is the lock: only one UPDATE can see status 'waiting'.
+            result = conn.execute(
+                update(tickets)
+                .where(
+                    tickets.c.id == ticket_id,
+                    tickets.c.status == WAITING,
+                    or_(tickets.c.assigned_to.is_(None), tickets.c.assigned_to == staff),
+                )
+                .values(
+                    status=TAKEN,
+                    taken_by=staff,
+                    taken_by_name=staff_name,
+                    taken_at=moment,
+                    updated_at=moment,
+                )
+            )
+            if result.rowcount == 1:
+                self._log(conn, ticket_id, "taken", staff, None, moment)
+        if result.rowcount == 1:
+            return self.get(ticket_id)
+        ticket = self.get(ticket_id)
+        if ticket.status == TAKEN and ticket.taken_by and ticket.taken_by_name:
+            raise AlreadyTaken(ticket.taken_by, ticket.taken_by_name)
+        if ticket.status == WAITING and ticket.assigned_to and ticket.assigned_to != staff:
+            raise NotHolder("Dit gesprek is doorgegeven aan een collega. Alleen die collega kan het overnemen.")
+        raise InvalidTransition(f"Dit gesprek kan niet meer worden overgenomen ({STATUS_LABELS[ticket.status]}).")
+
+    def require_holder(self, ticket_id: str, staff: str) -> Ticket:
+        """Return the ticket if `staff` has it now; raise NotHolder or InvalidTransition otherwise."""
+        ticket = self.get(ticket_id)
+        if ticket.status != TAKEN:
+            raise InvalidTransition("U heeft dit gesprek niet overgenomen. Neem het eerst over.")
+        if ticket.taken_by != staff:
+            raise NotHolder(f"{ticket.taken_by_name} heeft dit gesprek. Alleen die medewerker kan dit doen.")
+        return ticket
+
+    def transfer(
+        self,
+        ticket_id: str,
+        staff: str,
+        staff_name: str,
+        *,
+        note: str,
+        team: str | None = None,
+        to_staff: str | None = None,
+        now: datetime | None = None,
+    ) -> Ticket:
+        """Return the ticket waiting again for a team or a colleague, with the note added.
+
+        It keeps its place in time (waiting time counts from the first request)
+        so a resident who is handed on is not put at the back of the queue.
+        """
+        note = (note or "").strip()
+        if not note:
+            raise HandoffError("Schrijf een korte notitie voor uw collega.")
+        if len(note) > MAX_NOTE_CHARS:
+            raise HandoffError(f"De notitie is te lang (meer dan {MAX_NOTE_CHARS} tekens).")
+        if not team and not to_staff:
+            raise HandoffError("Kies een team of een collega.")
+        moment = _utc(now)
+        ticket = self.require_holder(ticket_id, staff)
+        notes = [n.as_dict() for n in ticket.notes]
+        notes.append(Note(moment, staff, staff_name, note, team, to_staff).as_dict())
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                update(tickets)
+                .where(tickets.c.id == ticket_id, tickets.c.status == TAKEN, tickets.c.taken_by == staff)
+                .values(
+                    status=WAITING,
+                    team=team or ticket.team,
+                    assigned_to=to_staff,
+                    queued_at=ticket.requested_at,
+                    taken_by=None,
+                    taken_by_name=None,
+                    taken_at=None,
+                    notes=json.dumps(notes, ensure_ascii=False),
+                    updated_at=moment,
+                )
+            )
+            if result.rowcount != 1:
+                raise InvalidTransition("Het gesprek is intussen veranderd. Ververs de pagina.")
+            self._log(conn, ticket_id, "transferred", staff, team or to_staff, moment)
+        return self.get(ticket_id)
+
+    def release(self, ticket_id: str, staff: str, *, now: datetime | None = None) -> Ticket:
+        """Return the ticket put back in the queue unchanged (used when taking over failed halfway)."""
+        moment = _utc(now)
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                update(tickets)
+                .where(tickets.c.id == ticket_id, tickets.c.status == TAKEN, tickets.c.taken_by == staff)
+                .values(status=WAITING, taken_by=None, taken_by_name=None, taken_at=None, updated_at=moment)
+            )
+            if result.rowcount == 1:
+                self._log(conn, ticket_id, "released", staff, None, moment)
+        return self.get(ticket_id)
+
+    def hand_back(self, ticket_id: str, staff: str, *, now: datetime | None = None) -> Ticket:
+        """Return the ticket handed back to the assistant by the employee who had it."""
+        return self._finish(ticket_id, staff, HANDED_BACK, None, now)
+
+    def close(
+        self, ticket_id: str, staff: str, outcome: str, *, staff_name: str | None = None, now: datetime | None = None
+    ) -> Ticket:
+        """Return the closed ticket; a waiting ticket may be closed too (e.g. 'no_answer')."""
+        if outcome not in OUTCOMES:
+            raise HandoffError("Kies een uitkomst: " + ", ".join(OUTCOMES.values()) + ".")
+        ticket = self.get(ticket_id)
+        if ticket.status == WAITING:
+            moment = _utc(now)
+            with self.engine.begin() as conn:
+                result = conn.execute(
+                    update(tickets)
+                    .where(tickets.c.id == ticket_id, tickets.c.status == WAITING)
+                    .values(
+                        status=CLOSED,
+                        outcome=outcome,
+                        closed_at=moment,
+                        taken_by=staff,
+                        taken_by_name=staff_name or staff,
+                        updated_at=moment,
+                    )
+                )
+                if result.rowcount != 1:
+                    raise InvalidTransition("Het gesprek is intussen veranderd. Ververs de pagina.")
+                self._log(conn, ticket_id, "closed", staff, outcome, moment)
+            return self.get(ticket_id)
+        return self._finish(ticket_id, staff, CLOSED, outcome, now)
+
+    def _finish(self, ticket_id: str, staff: str, status: str, outcome: str | None, now: datetime | None) -> Ticket:
+        moment = _utc(now)
+        self.require_holder(ticket_id, staff)
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                update(tickets)
+                .where(tickets.c.id == ticket_id, tickets.c.status == TAKEN, tickets.c.taken_by == staff)
+                .values(status=status, outcome=outcome, closed_at=moment, updated_at=moment)
+            )
+            if result.rowcount != 1:
+                raise InvalidTransition("Het gesprek is intussen veranderd. Ververs de pagina.")
+            self._log(conn, ticket_id, status, staff, outcome, moment)
+        return self.get(ticket_id)
+
+    @staticmethod
+    def _log(conn: Connection, ticket_id: str, action: str, actor: str | None, detail: str | None, at: datetime) -> None:
+        conn.execute(insert(ticket_log).values(ticket_id=ticket_id, at=at, action=action, actor=actor, detail=detail))
+
+    # -- callback requests --
+
+    def stage_contact(self, conversation_id: str, contact: Contact, *, now: datetime | None = None) -> None:
+        """Keep a validated contact for the callback form until the request is submitted."""
+        moment = _utc(now)
+        with self.engine.begin() as conn:
+            conn.execute(
+                delete(callback_contacts).where(
+                    callback_contacts.c.conversation_id == conversation_id,
+                    callback_contacts.c.callback_id.is_(None),
+                )
+            )
+            conn.execute(
+                insert(callback_contacts).values(
+                    conversation_id=conversation_id,
+                    callback_id=None,
+                    kind=contact.kind,
+                    value=contact.value,
+                    created_at=moment,
+                )
+            )
+
+    def request_callback(
+        self,
+        conversation_id: str,
+        moment_text: str,
+        summary: HandoffSummary,
+        *,
+        priority: str = "normal",
+        now: datetime | None = None,
+    ) -> CallbackRequest:
+        """Return a new callback request using the contact staged by the form; raise NoContact without one."""
+        _check_priority(priority)
+        moment_text = (moment_text or "").strip()[:MAX_MOMENT_CHARS]
+        if not moment_text:
+            raise HandoffError("Er is geen moment gekozen.")
+        at = _utc(now)
+        callback_id = _new_id()
+        with self.engine.begin() as conn:
+            staged = conn.execute(
+                select(callback_contacts)
+                .where(
+                    callback_contacts.c.conversation_id == conversation_id,
+                    callback_contacts.c.callback_id.is_(None),
+                )
+                .order_by(callback_contacts.c.id.desc())
+            ).first()
+            if staged is None:
+                raise NoContact("Er is nog geen geldig telefoonnummer of e-mailadres.")
+            conn.execute(
+                insert(callbacks).values(
+                    id=callback_id,
+                    conversation_id=conversation_id,
+                    status=CALLBACK_OPEN,
+                    priority=priority,
+                    contact_kind=staged.kind,
+                    moment=moment_text,
+                    summary=summary.to_json(),
+                    created_at=at,
+                )
+            )
+            conn.execute(
+                update(callback_contacts).where(callback_contacts.c.id == staged.id).values(callback_id=callback_id)
+            )
+        return self.get_callback(callback_id)
+
+    def get_callback(self, callback_id: str) -> CallbackRequest:
+        """Return the callback request with this id, or raise TicketNotFound."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(callbacks).where(callbacks.c.id == callback_id)).first()
+        if row is None:
+            raise TicketNotFound(f"Terugbelverzoek {callback_id} bestaat niet (meer).")
+        return _callback(row)
+
+    def callbacks(self, statuses: Iterable[str] = (CALLBACK_OPEN, CALLBACK_TAKEN)) -> list[CallbackRequest]:
+        """Return callback requests with these statuses: crisis first, then oldest first."""
+        order = case((callbacks.c.priority == "crisis", 0), else_=1)
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(callbacks)
+                .where(callbacks.c.status.in_(tuple(statuses)))
+                .order_by(order, callbacks.c.created_at)
+            ).all()
+        return [_callback(r) for r in rows]
+
+    def callback_contact(self, callback_id: str) -> Contact | None:
+        """Return the contact of an open callback request (None once it was closed and erased)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(callback_contacts).where(callback_contacts.c.callback_id == callback_id)
+            ).first()
+        return Contact(row.kind, row.value) if row else None
+
+    def take_callback(self, callback_id: str, staff: str, staff_name: str) -> CallbackRequest:
+        """Return the callback request now handled by `staff`; raise AlreadyTaken if a colleague was first."""
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                update(callbacks)
+                .where(callbacks.c.id == callback_id, callbacks.c.status == CALLBACK_OPEN)
+                .values(status=CALLBACK_TAKEN, taken_by=staff, taken_by_name=staff_name)
+            )
+        request = self.get_callback(callback_id)
+        if result.rowcount != 1:
+            if request.status == CALLBACK_TAKEN and request.taken_by and request.taken_by_name:
+                raise AlreadyTaken(request.taken_by, request.taken_by_name)
+            raise InvalidTransition("Dit terugbelverzoek is al afgerond.")
+        return request
+
+    def close_callback(
+        self, callback_id: str, staff: str, outcome: str, *, now: datetime | None = None
+    ) -> CallbackRequest:
+        """Return the closed callback request; its contact is deleted in the same transaction."""
+        if outcome not in OUTCOMES:
+            raise HandoffError("Kies een uitkomst: " + ", ".join(OUTCOMES.values()) + ".")
+        request = self.get_callback(callback_id)
+        if request.status == CALLBACK_TAKEN and request.taken_by != staff:
+            raise NotHolder(f"{request.taken_by_name} behandelt dit terugbelverzoek.")
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                update(callbacks)
+                .where(callbacks.c.id == callback_id, callbacks.c.status.in_((CALLBACK_OPEN, CALLBACK_TAKEN)))
+                .values(status=CALLBACK_DONE, outcome=outcome, closed_at=_utc(now), taken_by=staff)
+            )
+            if result.rowcount != 1:
+                raise InvalidTransition("Dit terugbelverzoek is al afgerond.")
+            conn.execute(delete(callback_contacts).where(callback_contacts.c.callback_id == callback_id))
+        return self.get_callback(callback_id)
+
+    def cancel_callbacks(self, conversation_id: str, *, now: datetime | None = None) -> int:
+        """Return how many open callback requests of a conversation were cancelled (contacts deleted)."""
+        with self.engine.begin() as conn:
+            ids = [
+                r.id
+                for r in conn.execute(
+                    select(callbacks.c.id).where(
+                        callbacks.c.conversation_id == conversation_id, callbacks.c.status == CALLBACK_OPEN
+                    )
+                )
+            ]
+            if ids:
+                conn.execute(
+                    update(callbacks)
+                    .where(callbacks.c.id.in_(ids), callbacks.c.status == CALLBACK_OPEN)
+                    .values(status=CALLBACK_CANCELLED, closed_at=_utc(now))
+                )
+                conn.execute(delete(callback_contacts).where(callback_contacts.c.callback_id.in_(ids)))
+            conn.execute(
+                delete(callback_contacts).where(
+                    callback_contacts.c.conversation_id == conversation_id,
+                    callback_contacts.c.callback_id.is_(None),
+                )
+            )
+        return len(ids)
+
+    # -- retention --
+
+    def purge(self, before: datetime) -> int:
+        """Return how many finished tickets and callback requests older than `before` were deleted.
+
+        Also deletes contacts staged by a form that was never submitted. Called
+        by the retention job (`python -m socialmap purge`).
+        """
+        cutoff = _utc(before)
+        finished = (HANDED_BACK, CLOSED, CANCELLED)
+        with self.engine.begin() as conn:
+            old_ids = [
+                r.id
+                for r in conn.execute(
+                    select(tickets.c.id).where(tickets.c.status.in_(finished), tickets.c.updated_at < cutoff)
+                )
+            ]
+            if old_ids:
+                conn.execute(delete(ticket_log).where(ticket_log.c.ticket_id.in_(old_ids)))
+                conn.execute(delete(tickets).where(tickets.c.id.in_(old_ids)))
+            old_callbacks = [
+                r.id
+                for r in conn.execute(
+                    select(callbacks.c.id).where(
+                        callbacks.c.status.in_((CALLBACK_DONE, CALLBACK_CANCELLED)),
+                        callbacks.c.created_at < cutoff,
+                    )
+                )
+            ]
+            if old_callbacks:
+                conn.execute(delete(callbacks).where(callbacks.c.id.in_(old_callbacks)))
+            conn.execute(
+                delete(callback_contacts).where(
+                    callback_contacts.c.callback_id.is_(None),
+                    callback_contacts.c.created_at < _utc() - timedelta(days=1),
+                )
+            )
+        return len(old_ids) + len(old_callbacks)
+
+
+def purge_older_than(cutoff: datetime) -> dict[str, int]:
+    """Return what the retention job deleted from the handoff tables of the default database."""
+    return {"handoff": HandoffQueue().purge(cutoff)}

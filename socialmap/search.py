@@ -1,0 +1,487 @@
+"""Nearby search on the social map: `search(SearchQuery) -> SearchPage`, and the `search` CLI.
+
+How a search runs: the grid cells that cover the radius are read from
+`search_entry` through its (category, cell) index with every filter in SQL;
+only those few candidates get an exact great-circle distance, are cut to the
+radius and sorted. Services without a place (national helplines) match on the
+filters alone and come after the nearby ones, without a distance. When the
+caller gives no radius we start at a rural 10 km and widen to 25, 50 and
+100 km while fewer than three services are found, and say so in `widened`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import re
+import sys
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, or_, select, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.sql.elements import ColumnElement
+
+from socialmap import taxonomy
+from socialmap.catalog import FTS_TABLE, GRID_DEGREES, Catalog, grid_cell, search_entry
+from socialmap.schedule import TZ, is_open, next_session, when_text
+from socialmap.settings import WEEKDAYS_NL
+
+DEFAULT_RADIUS_KM = 10.0
+WIDEN_STEPS_KM = (25.0, 50.0, 100.0)
+MIN_RESULTS = 3
+MAX_PAGE_SIZE = 50
+EARTH_RADIUS_KM = 6371.0088
+KM_PER_DEGREE_LAT = 111.32
+
+LANGUAGE_NAMES_NL = {
+    "nl": "Nederlands", "en": "Engels", "de": "Duits", "fr": "Frans", "fy": "Fries", "ar": "Arabisch",
+    "tr": "Turks", "pl": "Pools", "uk": "Oekraïens", "ru": "Russisch", "ti": "Tigrinya", "so": "Somalisch",
+    "es": "Spaans", "pt": "Portugees", "fa": "Perzisch", "ur": "Urdu",
+}  # fmt: skip
+
+WEEKDAY_WORDS: dict[str, int] = {}
+for _index, _name in enumerate(WEEKDAYS_NL):
+    WEEKDAY_WORDS[_name] = _index
+    WEEKDAY_WORDS[_name[:2]] = _index
+for _index, _name in enumerate(["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]):
+    WEEKDAY_WORDS[_name] = _index
+    WEEKDAY_WORDS[_name[:3]] = _index
+WEEKDAY_WORDS["woe"] = 2
+
+
+class SearchError(ValueError):
+    """The query cannot be run; the message is Dutch and says what to change."""
+
+
+@dataclass
+class SearchQuery:
+    lat: float
+    lon: float
+    category: str | None = None  # taxonomy.CATEGORIES code
+    subcategories: tuple[str, ...] = ()  # taxonomy.SUBCATEGORIES codes (any of)
+    audience: str | None = None  # taxonomy.AUDIENCES code
+    age: int | None = None  # matches minimum_age/maximum_age
+    free_only: bool = False
+    max_cost: float | None = None
+    weekday: int | None = None  # 0 = Monday
+    keywords: str | None = None
+    language: str | None = None  # ISO 639-1, e.g. "nl", "en"
+    radius_km: float | None = None  # None: rural default 10 km, widened 25 -> 50 -> 100 when < 3 results
+    page: int = 0
+    page_size: int = 3
+    now: datetime | None = None  # for next session / open now (Europe/Amsterdam)
+
+
+@dataclass
+class SearchResult:
+    service_id: str
+    name: str
+    description: str
+    category: str
+    category_label: str
+    subcategory: str | None
+    subcategory_label: str | None
+    organization: str
+    location_name: str
+    address: str  # "Kerkstraat 1, 9401 AB Assen" (may be "" for national lines)
+    town: str
+    municipality: str
+    lat: float | None
+    lon: float | None
+    distance_km: float | None  # None for national / remote services
+    next_session: datetime | None
+    when_text: str  # "woensdag 10:00 - 12:00" or ""; Dutch, short
+    cost_text: str  # "gratis" / "€ 2,50 per keer"
+    is_free: bool
+    phone: str
+    email: str
+    website: str
+    route_url: str  # https://www.openstreetmap.org/directions?to=lat,lon (or "")
+    reasons: list[str] = field(default_factory=list)  # why it matched, Dutch short phrases
+    audiences: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SearchPage:
+    results: list[SearchResult]
+    total: int
+    radius_km: float
+    widened: bool  # radius was widened automatically
+    page: int
+    has_more: bool
+
+
+def _haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Return the great-circle distance in km between two WGS84 points."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
+def _distance_function() -> Callable[[float, float, float, float], float]:
+    """Return socialmap.geo.distance_km when geo.py provides it, else our own haversine."""
+    try:
+        from socialmap.geo import distance_km  # type: ignore[attr-defined]
+    except ImportError:
+        return _haversine_km
+    return distance_km  # type: ignore[no-any-return]
+
+
+def _validate(query: SearchQuery) -> None:
+    if not (-90 <= query.lat <= 90 and -180 <= query.lon <= 180) or math.isnan(query.lat + query.lon):
+        raise SearchError("De plaats heeft geen geldige coördinaten.")
+    if query.category is not None and query.category not in taxonomy.CATEGORIES:
+        raise SearchError(f"Onbekende categorie '{query.category}'. Kies uit: {', '.join(taxonomy.CATEGORIES)}.")
+    unknown = [s for s in query.subcategories if s not in taxonomy.SUBCATEGORIES]
+    if unknown:
+        raise SearchError(f"Onbekende subcategorie '{unknown[0]}'.")
+    if query.audience is not None and query.audience not in taxonomy.AUDIENCES:
+        raise SearchError(f"Onbekende doelgroep '{query.audience}'. Kies uit: {', '.join(taxonomy.AUDIENCES)}.")
+    if query.weekday is not None and not 0 <= query.weekday <= 6:
+        raise SearchError("De dag moet tussen 0 (maandag) en 6 (zondag) liggen.")
+    if query.radius_km is not None and not 0 < query.radius_km <= 1000:
+        raise SearchError("De straal moet tussen 0 en 1000 km liggen.")
+    if query.page < 0 or not 1 <= query.page_size <= MAX_PAGE_SIZE:
+        raise SearchError(f"Pagina moet 0 of hoger zijn en de paginagrootte 1 tot {MAX_PAGE_SIZE}.")
+    if query.age is not None and not 0 <= query.age <= 130:
+        raise SearchError("De leeftijd moet tussen 0 en 130 liggen.")
+
+
+def fts_expression(keywords: str) -> str:
+    """Return an FTS5 MATCH expression: every word must occur, as a prefix, quoted for safety."""
+    words = re.findall(r"\w+", keywords.lower())
+    return " AND ".join(f'"{w}"*' for w in words)
+
+
+def _filters(query: SearchQuery, fts: bool) -> list[ColumnElement[Any]]:
+    """Return the SQL conditions for every filter of the query except place and radius."""
+    e = search_entry.c
+    conds: list[ColumnElement[Any]] = []
+    if query.category:
+        conds.append(e.category == query.category)
+    if query.subcategories:
+        conds.append(or_(*[e.subcategories.like(f"%|{s}|%") for s in query.subcategories]))
+    if query.audience:
+        # A service for "iedereen" (or without a stated group) is for every group.
+        conds.append(
+            or_(e.audiences.like(f"%|{query.audience}|%"), e.audiences.like("%|iedereen|%"), e.audiences == "|")
+        )
+    if query.age is not None:
+        conds.append(or_(e.min_age.is_(None), e.min_age <= query.age))
+        conds.append(or_(e.max_age.is_(None), e.max_age >= query.age))
+    if query.free_only:
+        conds.append(e.is_free.is_(True))
+    if query.max_cost is not None:
+        conds.append(or_(e.is_free.is_(True), e.min_cost <= query.max_cost))
+    if query.weekday is not None:
+        conds.append(e.weekdays.op("&")(1 << query.weekday) != 0)
+    if query.language:
+        conds.append(e.languages.like(f"%|{query.language.lower()}|%"))
+    if query.keywords:
+        words = re.findall(r"\w+", query.keywords.lower())
+        if words and fts:
+            match = select(text("service_id")).select_from(text(FTS_TABLE)).where(text(f"{FTS_TABLE} MATCH :fts"))
+            conds.append(e.service_id.in_(match))
+        else:
+            conds.extend(e.search_text.like(f"%{w}%") for w in words)
+    return conds
+
+
+def _cell_box(lat: float, lon: float, radius_km: float) -> ColumnElement[Any]:
+    dlat = radius_km / KM_PER_DEGREE_LAT
+    cos_lat = math.cos(math.radians(lat))
+    dlon = 180.0 if cos_lat < 0.01 else min(180.0, radius_km / (KM_PER_DEGREE_LAT * cos_lat))
+    low = grid_cell(max(-90.0, lat - dlat), max(-180.0, lon - dlon))
+    high = grid_cell(min(90.0, lat + dlat), min(180.0, lon + dlon))
+    e = search_entry.c
+    # Crossing the antimeridian does not occur in a Dutch catalog; the clamp keeps it correct, if wider.
+    return and_(e.cell_lat.between(low[0], high[0]), e.cell_lon.between(low[1], high[1]))
+
+
+def _params(query: SearchQuery) -> dict[str, Any]:
+    return {"fts": fts_expression(query.keywords)} if query.keywords else {}
+
+
+def _nearby(
+    conn: Connection, query: SearchQuery, radius_km: float, fts: bool, distance: Callable[..., float]
+) -> list[tuple[float, dict[str, Any]]]:
+    """Return (distance, entry) within the radius, nearest first, one per service."""
+    stmt = select(search_entry).where(_cell_box(query.lat, query.lon, radius_km), *_filters(query, fts))
+    best: dict[str, tuple[float, dict[str, Any]]] = {}
+    for row in conn.execute(stmt, _params(query)).mappings():
+        km = distance(query.lat, query.lon, row["lat"], row["lon"])
+        if km > radius_km:
+            continue
+        current = best.get(row["service_id"])
+        if current is None or km < current[0]:
+            best[row["service_id"]] = (km, dict(row))
+    return sorted(best.values(), key=lambda pair: (pair[0], pair[1]["name"], pair[1]["service_id"]))
+
+
+def _remote(conn: Connection, query: SearchQuery, fts: bool) -> list[dict[str, Any]]:
+    """Return the matching services without a place (national lines), by name."""
+    stmt = select(search_entry).where(search_entry.c.lat.is_(None), *_filters(query, fts))
+    seen: dict[str, dict[str, Any]] = {}
+    for row in conn.execute(stmt, _params(query)).mappings():
+        seen.setdefault(row["service_id"], dict(row))
+    return sorted(seen.values(), key=lambda r: (r["name"], r["service_id"]))
+
+
+def _codes(bar: str) -> list[str]:
+    return [c for c in bar.split("|") if c]
+
+
+def format_km(km: float) -> str:
+    """Return a distance as Dutch text: 0.45 -> '450 m', 3.24 -> '3,2 km'."""
+    if km < 1:
+        return f"{max(10, round(km * 1000, -1)):.0f} m"
+    return f"{km:.1f}".replace(".", ",") + " km"
+
+
+def _reasons(
+    query: SearchQuery, entry: dict[str, Any], km: float | None, open_now: bool, place_name: str | None
+) -> list[str]:
+    reasons: list[str] = []
+    if km is not None:
+        reasons.append(f"{format_km(km)} van {place_name}" if place_name else f"op {format_km(km)} afstand")
+    else:
+        reasons.append("overal bereikbaar")
+    subs = _codes(entry["subcategories"])
+    for code in query.subcategories:
+        if code in subs:
+            reasons.append(taxonomy.label(code).lower())
+    if entry["is_free"]:
+        reasons.append("gratis")
+    elif query.max_cost is not None and entry["cost_text"]:
+        reasons.append(f"kost {entry['cost_text']}")
+    if query.weekday is not None:
+        reasons.append(f"op {WEEKDAYS_NL[query.weekday]}")
+    if open_now:
+        reasons.append("nu open")
+    audiences = _codes(entry["audiences"])
+    if query.audience:
+        if query.audience in audiences:
+            reasons.append(f"voor {taxonomy.label(query.audience).lower()}")
+        else:
+            reasons.append("voor iedereen")
+    if query.age is not None:
+        low, high = entry["min_age"], entry["max_age"]
+        if low is not None and high is not None:
+            reasons.append(f"voor {low:.0f} tot {high:.0f} jaar")
+        elif low is not None:
+            reasons.append(f"vanaf {low:.0f} jaar")
+        elif high is not None:
+            reasons.append(f"tot en met {high:.0f} jaar")
+        else:
+            reasons.append("voor alle leeftijden")
+    if query.keywords:
+        reasons.append(f'past bij "{query.keywords.strip()}"')
+    if query.language:
+        name = LANGUAGE_NAMES_NL.get(query.language.lower(), query.language)
+        reasons.append(f"in het {name}")
+    return reasons
+
+
+def _result(
+    query: SearchQuery, entry: dict[str, Any], km: float | None, place_name: str | None, now: datetime
+) -> SearchResult:
+    schedules = json.loads(entry["schedules"] or "[]")
+    session = next_session(schedules, now)
+    open_now = is_open(schedules, now)
+    subs = _codes(entry["subcategories"])
+    subcategory = next((s for s in query.subcategories if s in subs), None) or (subs[0] if subs else None)
+    category = entry["category"] or (taxonomy.category_of(subcategory) if subcategory else "")
+    lat, lon = entry["lat"], entry["lon"]
+    return SearchResult(
+        service_id=entry["service_id"],
+        name=entry["name"],
+        description=entry["description"],
+        category=category,
+        category_label=taxonomy.label(category) if category else "",
+        subcategory=subcategory,
+        subcategory_label=taxonomy.label(subcategory) if subcategory else None,
+        organization=entry["organization"],
+        location_name=entry["location_name"],
+        address=entry["address"],
+        town=entry["town"],
+        municipality=entry["municipality"],
+        lat=lat,
+        lon=lon,
+        distance_km=None if km is None else round(km, 2),
+        next_session=session[0] if session else None,
+        when_text=when_text(schedules, now),
+        cost_text=entry["cost_text"],
+        is_free=bool(entry["is_free"]),
+        phone=entry["phone"],
+        email=entry["email"],
+        website=entry["website"],
+        route_url=f"https://www.openstreetmap.org/directions?to={lat:.6f},{lon:.6f}" if lat is not None else "",
+        reasons=_reasons(query, entry, km, open_now, place_name),
+        audiences=_codes(entry["audiences"]),
+    )
+
+
+def search(query: SearchQuery, catalog: Catalog | None = None, *, place_name: str | None = None) -> SearchPage:
+    """Return one page of services matching the query, nearest first, remote services last.
+
+    `place_name` (e.g. "Assen") only changes the wording of the distance reason.
+    Raises SearchError (Dutch message) on an impossible query.
+    """
+    _validate(query)
+    catalog = catalog or Catalog()
+    fts = catalog.has_fts
+    distance = _distance_function()
+    radii = [query.radius_km] if query.radius_km is not None else [DEFAULT_RADIUS_KM, *WIDEN_STEPS_KM]
+    now = query.now.astimezone(TZ) if query.now and query.now.tzinfo else (query.now or datetime.now(TZ))
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=TZ)
+    with catalog.engine.connect() as conn:
+        remote = _remote(conn, query, fts)
+        remote_ids = {r["service_id"] for r in remote}
+        for radius in radii:
+            nearby = [(km, row) for km, row in _nearby(conn, query, radius, fts, distance)]
+            if len(nearby) + len(remote_ids - {row["service_id"] for _, row in nearby}) >= MIN_RESULTS:
+                break
+    nearby_ids = {row["service_id"] for _, row in nearby}
+    combined: list[tuple[float | None, dict[str, Any]]] = [*nearby]
+    combined += [(None, r) for r in remote if r["service_id"] not in nearby_ids]
+    start = query.page * query.page_size
+    window = combined[start : start + query.page_size]
+    return SearchPage(
+        results=[_result(query, row, km, place_name, now) for km, row in window],
+        total=len(combined),
+        radius_km=radius,
+        widened=query.radius_km is None and radius > DEFAULT_RADIUS_KM,
+        page=query.page,
+        has_more=start + query.page_size < len(combined),
+    )
+
+
+# -------------------------------------------------------------------- CLI
+
+
+def parse_weekday(raw: str) -> int:
+    """Return 0..6 for a Dutch or English weekday name or abbreviation; raise SearchError otherwise."""
+    key = raw.strip().lower()
+    if key.isdigit() and 0 <= int(key) <= 6:
+        return int(key)
+    if key in WEEKDAY_WORDS:
+        return WEEKDAY_WORDS[key]
+    raise SearchError(f"Onbekende dag '{raw}'. Gebruik bijvoorbeeld 'woensdag' of 'wednesday'.")
+
+
+def register_cli(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add the `search` command to the CLI."""
+    parser = sub.add_parser("search", help="zoek aanbod in de buurt van een plaats of postcode")
+    parser.add_argument("--near", required=True, help='plaats of postcode, bijvoorbeeld "9401 AB" of "Zweeloo"')
+    parser.add_argument("--category", help="categorie: " + ", ".join(taxonomy.CATEGORIES))
+    parser.add_argument("--sub", action="append", default=[], help="subcategorie (mag vaker)")
+    parser.add_argument("--audience", help="doelgroep: " + ", ".join(taxonomy.AUDIENCES))
+    parser.add_argument("--age", type=int)
+    parser.add_argument("--free", action="store_true", help="alleen gratis aanbod")
+    parser.add_argument("--max-cost", type=float)
+    parser.add_argument("--day", help="dag: woensdag of wednesday")
+    parser.add_argument("--keywords")
+    parser.add_argument("--language", help="taalcode, bijvoorbeeld nl of en")
+    parser.add_argument("--radius", type=float, help="straal in km (standaard 10, groeit mee)")
+    parser.add_argument("--page", type=int, default=1, help="pagina, vanaf 1")
+    parser.add_argument("--page-size", type=int, default=5)
+    parser.add_argument("--json", action="store_true", help="één JSON-object als uitvoer")
+    parser.add_argument("--db", help="database-URL (standaard uit de instellingen)")
+    parser.set_defaults(func=run_cli)
+
+
+def _fail(message: str) -> int:
+    print(message, file=sys.stderr)
+    return 2
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(type(value))
+
+
+def run_cli(args: argparse.Namespace) -> int:
+    """Run `search`: geocode --near, search, print; return the exit code (2 on bad input)."""
+    from socialmap.geo import get_geocoder  # lazy: geocoding data loads only when needed
+
+    found = get_geocoder().geocode(args.near)
+    if found.status == "outside":
+        return _fail(f"{found.outside_name or args.near} ligt niet in ons gebied. Zoek met een plaats of postcode in Drenthe.")
+    if found.status == "empty" or not args.near.strip():
+        return _fail("Geef een plaats of postcode op, bijvoorbeeld --near \"9401 AB\".")
+    if found.status != "ok" or found.place is None:
+        hint = f" Bedoelt u {found.suggestion}?" if found.suggestion else ""
+        return _fail(f"Ik ken de plaats '{args.near}' niet.{hint}")
+    place = found.place
+    try:
+        query = SearchQuery(
+            lat=place.lat,
+            lon=place.lon,
+            category=args.category,
+            subcategories=tuple(args.sub),
+            audience=taxonomy.AUDIENCE_SYNONYMS.get((args.audience or "").lower(), args.audience),
+            age=args.age,
+            free_only=args.free,
+            max_cost=args.max_cost,
+            weekday=parse_weekday(args.day) if args.day else None,
+            keywords=args.keywords,
+            language=args.language,
+            radius_km=args.radius,
+            page=max(0, args.page - 1),
+            page_size=args.page_size,
+        )
+        page = search(query, Catalog(args.db), place_name=place.name)
+    except SearchError as exc:
+        return _fail(str(exc))
+    if args.json:
+        payload = {
+            "location": {"name": place.name, "municipality": place.municipality, "lat": place.lat, "lon": place.lon},
+            "results": [asdict(r) for r in page.results],
+            "radius_km": page.radius_km,
+            "widened": page.widened,
+            "total": page.total,
+            "page": page.page + 1,
+            "has_more": page.has_more,
+        }
+        print(json.dumps(payload, ensure_ascii=False, default=_json_default))
+        return 0
+    print(render_text(page, place.name, place.municipality, query.page_size))
+    return 0
+
+
+def render_text(page: SearchPage, place_name: str, municipality: str, page_size: int) -> str:
+    """Return the page as plain Dutch text for a helpdesk employee."""
+    lines = [f"Zoeken rond {place_name} (gemeente {municipality}), straal {page.radius_km:.0f} km."]
+    if page.widened:
+        lines.append(f"Dichtbij was weinig te vinden. Daarom is gezocht tot {page.radius_km:.0f} km.")
+    if not page.results:
+        lines.append("Niets gevonden. Probeer minder filters of een andere plaats.")
+        return "\n".join(lines)
+    lines.append(f"{page.total} resultaten gevonden.")
+    for number, r in enumerate(page.results, start=page.page * page_size + 1):
+        where = ", ".join(p for p in (r.location_name, r.address) if p) or "landelijk, overal bereikbaar"
+        distance = f" ({format_km(r.distance_km)})" if r.distance_km is not None else ""
+        lines.append("")
+        lines.append(f"{number}. {r.name} – {r.organization}" if r.organization else f"{number}. {r.name}")
+        lines.append(f"   Waar: {where}{distance}")
+        if r.when_text:
+            lines.append(f"   Wanneer: {r.when_text}")
+        if r.cost_text:
+            lines.append(f"   Kosten: {r.cost_text}")
+        contact = " · ".join(p for p in (r.phone, r.email, r.website) if p)
+        if contact:
+            lines.append(f"   Contact: {contact}")
+        if r.route_url:
+            lines.append(f"   Route: {r.route_url}")
+        lines.append(f"   Waarom: {', '.join(r.reasons)}")
+    if page.has_more:
+        lines.append("")
+        lines.append(f"Er is meer. Gebruik --page {page.page + 2} voor de volgende resultaten.")
+    return "\n".join(lines)

@@ -1,0 +1,427 @@
+"""Helpdesk staff accounts, password checks, login lockout and console sessions.
+
+Passwords are hashed with scrypt (memory-hard, in the standard library) and a
+random salt per account. A session is a random token held by the browser in an
+HttpOnly cookie; the database keeps only its SHA-256, so a copy of the database
+does not let anyone log in. Each session has its own CSRF token.
+
+CLI: `python -m socialmap staff add USERNAME --name "Anja de Vries" [--password-stdin]`,
+`staff list`, `staff disable USERNAME`, `staff enable USERNAME`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import getpass
+import hashlib
+import hmac
+import re
+import secrets
+import sys
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import Boolean, Column, DateTime, Integer, MetaData, String, Table, delete, insert, select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+
+from socialmap import db as _db
+
+SCRYPT_N = 2**14
+SCRYPT_R = 8
+SCRYPT_P = 1
+SCRYPT_DKLEN = 32
+MAX_FAILED_LOGINS = 5
+LOCKOUT_MINUTES = 15
+MIN_PASSWORD_LENGTH = 12
+USERNAME_RE = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
+
+metadata = MetaData()
+
+accounts = Table(
+    "staff_account",
+    metadata,
+    Column("username", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("password_hash", String(255), nullable=False),
+    Column("disabled", Boolean, nullable=False, default=False),
+    Column("failed_logins", Integer, nullable=False, default=0),
+    Column("locked_until", DateTime),
+    Column("created_at", DateTime, nullable=False),
+    Column("last_login_at", DateTime),
+)
+
+sessions = Table(
+    "staff_session",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("username", String(64), nullable=False, index=True),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("expires_at", DateTime, nullable=False, index=True),
+)
+
+
+def ensure_schema(engine: Engine) -> None:
+    """Create the staff tables when they are missing (safe to call often)."""
+    metadata.create_all(engine, checkfirst=True)
+
+
+class StaffError(Exception):
+    """A staff operation failed; the message is Dutch and safe to show."""
+
+
+class LoginFailed(StaffError):
+    """Wrong username or password, or a disabled account (deliberately not told apart)."""
+
+
+class AccountLocked(StaffError):
+    """Too many failed logins; `until` is when the account opens again (UTC)."""
+
+    def __init__(self, until: datetime) -> None:
+        super().__init__(
+            f"Te veel mislukte pogingen. Dit account is {LOCKOUT_MINUTES} minuten geblokkeerd. Probeer het later opnieuw."
+        )
+        self.until = until
+
+
+@dataclass(frozen=True)
+class StaffAccount:
+    """An employee who may use the staff console."""
+
+    username: str
+    name: str
+    disabled: bool
+    created_at: datetime
+    last_login_at: datetime | None
+
+
+@dataclass(frozen=True)
+class StaffSession:
+    """A logged-in console session; `token` is only known right after login."""
+
+    token: str | None
+    username: str
+    name: str
+    csrf_token: str
+    expires_at: datetime
+
+
+def _utc(moment: datetime | None = None) -> datetime:
+    moment = moment or datetime.now(timezone.utc)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return moment
+
+
+def _b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode("ascii")
+
+
+def hash_password(password: str) -> str:
+    """Return 'scrypt$n$r$p$salt$hash' for a password, with a fresh random salt."""
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(
+        password.encode("utf-8"), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, dklen=SCRYPT_DKLEN
+    )
+    return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${_b64(salt)}${_b64(digest)}"
+
+
+def verify_password(password: str, stored: str) -> bool:
+    """Return True when `password` matches the stored scrypt hash (constant-time compare)."""
+    try:
+        scheme, n, r, p, salt_b64, hash_b64 = stored.split("$")
+        if scheme != "scrypt":
+            return False
+        salt = base64.b64decode(salt_b64)
+        expected = base64.b64decode(hash_b64)
+        digest = hashlib.scrypt(
+            password.encode("utf-8"), salt=salt, n=int(n), r=int(r), p=int(p), dklen=len(expected)
+        )
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(digest, expected)
+
+
+# Checked against when the username does not exist, so timing does not reveal valid usernames.
+_DUMMY_HASH = f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${_b64(b'0' * 16)}${_b64(b'0' * SCRYPT_DKLEN)}"
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def check_password_rules(password: str) -> None:
+    """Raise StaffError with a Dutch explanation when a new password is too weak."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise StaffError(f"Het wachtwoord moet minstens {MIN_PASSWORD_LENGTH} tekens lang zijn.")
+    if password.strip() != password:
+        raise StaffError("Het wachtwoord mag niet beginnen of eindigen met een spatie.")
+
+
+class StaffStore:
+    """Staff accounts and sessions in the social-map database."""
+
+    def __init__(self, engine: Engine | None = None, *, db_url: str | None = None, session_minutes: int = 480) -> None:
+        self.engine = engine or _db.get_engine(db_url)
+        self.session_minutes = session_minutes
+        ensure_schema(self.engine)
+
+    # -- accounts --
+
+    def add(self, username: str, name: str, password: str, *, now: datetime | None = None) -> StaffAccount:
+        """Return the new account; raise StaffError for a bad username, weak password or duplicate."""
+        username = username.strip().lower()
+        if not USERNAME_RE.fullmatch(username):
+            raise StaffError(
+                "Gebruikersnaam: 2 tot 64 tekens, kleine letters, cijfers, punt, streepje of laag streepje."
+            )
+        name = name.strip()
+        if not name or len(name) > 200:
+            raise StaffError("Vul een naam in (hoogstens 200 tekens).")
+        check_password_rules(password)
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    insert(accounts).values(
+                        username=username,
+                        name=name,
+                        password_hash=hash_password(password),
+                        disabled=False,
+                        failed_logins=0,
+                        created_at=_utc(now),
+                    )
+                )
+        except IntegrityError as exc:
+            raise StaffError(f"Gebruikersnaam {username} bestaat al.") from exc
+        account = self.get(username)
+        assert account is not None
+        return account
+
+    def get(self, username: str) -> StaffAccount | None:
+        """Return the account, or None when it does not exist."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(accounts).where(accounts.c.username == username.strip().lower())).first()
+        if row is None:
+            return None
+        return StaffAccount(row.username, row.name, bool(row.disabled), row.created_at, row.last_login_at)
+
+    def list(self) -> list[StaffAccount]:
+        """Return all accounts sorted by username."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(accounts).order_by(accounts.c.username)).all()
+        return [StaffAccount(r.username, r.name, bool(r.disabled), r.created_at, r.last_login_at) for r in rows]
+
+    def set_disabled(self, username: str, disabled: bool) -> None:
+        """Disable (or enable) an account; disabling also ends its sessions."""
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                update(accounts)
+                .where(accounts.c.username == username.strip().lower())
+                .values(disabled=disabled, failed_logins=0, locked_until=None)
+            )
+            if result.rowcount != 1:
+                raise StaffError(f"Gebruikersnaam {username} bestaat niet.")
+            if disabled:
+                conn.execute(delete(sessions).where(sessions.c.username == username.strip().lower()))
+
+    def set_password(self, username: str, password: str) -> None:
+        """Replace an account's password; existing sessions end."""
+        check_password_rules(password)
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                update(accounts)
+                .where(accounts.c.username == username.strip().lower())
+                .values(password_hash=hash_password(password), failed_logins=0, locked_until=None)
+            )
+            if result.rowcount != 1:
+                raise StaffError(f"Gebruikersnaam {username} bestaat niet.")
+            conn.execute(delete(sessions).where(sessions.c.username == username.strip().lower()))
+
+    # -- login --
+
+    def authenticate(self, username: str, password: str, *, now: datetime | None = None) -> StaffAccount:
+        """Return the account when the password is right; raise LoginFailed or AccountLocked.
+
+        After MAX_FAILED_LOGINS wrong passwords the account is locked for
+        LOCKOUT_MINUTES, even for the right password, to stop guessing.
+        """
+        moment = _utc(now)
+        username = (username or "").strip().lower()[:64]
+        with self.engine.connect() as conn:
+            row = conn.execute(select(accounts).where(accounts.c.username == username)).first()
+        if row is None:
+            verify_password(password, _DUMMY_HASH)
+            raise LoginFailed("Gebruikersnaam of wachtwoord klopt niet.")
+        if row.locked_until is not None and row.locked_until > moment:
+            raise AccountLocked(row.locked_until)
+        ok = verify_password(password, row.password_hash)
+        if not ok or row.disabled:
+            with self.engine.begin() as conn:
+                failed = (row.failed_logins or 0) + 1
+                locked_until = moment + timedelta(minutes=LOCKOUT_MINUTES) if failed >= MAX_FAILED_LOGINS else None
+                conn.execute(
+                    update(accounts)
+                    .where(accounts.c.username == username)
+                    .values(failed_logins=0 if locked_until else failed, locked_until=locked_until)
+                )
+            if locked_until:
+                raise AccountLocked(locked_until)
+            raise LoginFailed("Gebruikersnaam of wachtwoord klopt niet.")
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(accounts)
+                .where(accounts.c.username == username)
+                .values(failed_logins=0, locked_until=None, last_login_at=moment)
+            )
+        return StaffAccount(row.username, row.name, False, row.created_at, moment)
+
+    # -- sessions --
+
+    def create_session(self, username: str, *, now: datetime | None = None) -> StaffSession:
+        """Return a new session with its secret token (only here) and its CSRF token."""
+        account = self.get(username)
+        if account is None or account.disabled:
+            raise LoginFailed("Gebruikersnaam of wachtwoord klopt niet.")
+        moment = _utc(now)
+        token = secrets.token_urlsafe(32)
+        csrf = secrets.token_urlsafe(32)
+        expires = moment + timedelta(minutes=self.session_minutes)
+        with self.engine.begin() as conn:
+            # Old sessions are cleaned up here, the one place sessions are written.
+            conn.execute(delete(sessions).where(sessions.c.expires_at <= moment))
+            conn.execute(
+                insert(sessions).values(
+                    token_hash=_token_hash(token),
+                    username=account.username,
+                    csrf_token=csrf,
+                    created_at=moment,
+                    expires_at=expires,
+                )
+            )
+        return StaffSession(token, account.username, account.name, csrf, expires)
+
+    def session(self, token: str | None, *, now: datetime | None = None) -> StaffSession | None:
+        """Return the live session for a cookie token, or None (unknown, expired or account disabled)."""
+        if not token or len(token) > 200:
+            return None
+        moment = _utc(now)
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(sessions, accounts.c.name, accounts.c.disabled)
+                .join(accounts, accounts.c.username == sessions.c.username)
+                .where(sessions.c.token_hash == _token_hash(token))
+            ).first()
+        if row is None or row.expires_at <= moment or row.disabled:
+            return None
+        return StaffSession(None, row.username, row.name, row.csrf_token, row.expires_at)
+
+    def end_session(self, token: str | None) -> None:
+        """Log out: forget the session of this token."""
+        if token:
+            with self.engine.begin() as conn:
+                conn.execute(delete(sessions).where(sessions.c.token_hash == _token_hash(token)))
+
+
+def check_csrf(session: StaffSession, supplied: str | None) -> bool:
+    """Return True when the supplied CSRF token belongs to the session (constant-time)."""
+    if not supplied:
+        return False
+    return hmac.compare_digest(session.csrf_token.encode("utf-8"), supplied.encode("utf-8"))
+
+
+# --- CLI ------------------------------------------------------------------------------
+
+
+def _store() -> StaffStore:
+    from socialmap.settings import get_settings
+
+    settings = get_settings()
+    return StaffStore(_db.get_engine(settings.db_url), session_minutes=settings.staff_session_minutes)
+
+
+def _read_password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("Wachtwoord: ")
+    second = getpass.getpass("Nog een keer: ")
+    if first != second:
+        raise StaffError("De twee wachtwoorden zijn niet gelijk.")
+    return first
+
+
+def _cmd_add(args: argparse.Namespace) -> int:
+    try:
+        account = _store().add(args.username, args.name, _read_password(args))
+    except StaffError as exc:
+        print(f"fout: {exc}", file=sys.stderr)
+        return 1
+    print(f"Medewerker {account.username} ({account.name}) is toegevoegd.")
+    return 0
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    for account in _store().list():
+        state = "uitgeschakeld" if account.disabled else "actief"
+        last = f"{account.last_login_at:%Y-%m-%d %H:%M} UTC" if account.last_login_at else "nooit"
+        print(f"{account.username}\t{account.name}\t{state}\tlaatst ingelogd: {last}")
+    return 0
+
+
+def _cmd_disable(args: argparse.Namespace) -> int:
+    try:
+        _store().set_disabled(args.username, True)
+    except StaffError as exc:
+        print(f"fout: {exc}", file=sys.stderr)
+        return 1
+    print(f"Medewerker {args.username} is uitgeschakeld en uitgelogd.")
+    return 0
+
+
+def _cmd_enable(args: argparse.Namespace) -> int:
+    try:
+        _store().set_disabled(args.username, False)
+    except StaffError as exc:
+        print(f"fout: {exc}", file=sys.stderr)
+        return 1
+    print(f"Medewerker {args.username} is weer actief.")
+    return 0
+
+
+def _cmd_password(args: argparse.Namespace) -> int:
+    try:
+        _store().set_password(args.username, _read_password(args))
+    except StaffError as exc:
+        print(f"fout: {exc}", file=sys.stderr)
+        return 1
+    print(f"Het wachtwoord van {args.username} is gewijzigd.")
+    return 0
+
+
+def register_cli(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add the `staff` command (add, list, disable, enable, password)."""
+    parser = subparsers.add_parser("staff", help="medewerkers van de helpdesk beheren")
+    sub = parser.add_subparsers(dest="staff_command", required=True)
+
+    add = sub.add_parser("add", help="medewerker toevoegen")
+    add.add_argument("username")
+    add.add_argument("--name", required=True, help='volledige naam, bijvoorbeeld "Anja de Vries"')
+    add.add_argument("--password-stdin", action="store_true", help="lees het wachtwoord van stdin (voor scripts)")
+    add.set_defaults(func=_cmd_add)
+
+    lst = sub.add_parser("list", help="medewerkers tonen")
+    lst.set_defaults(func=_cmd_list)
+
+    dis = sub.add_parser("disable", help="medewerker uitschakelen (en uitloggen)")
+    dis.add_argument("username")
+    dis.set_defaults(func=_cmd_disable)
+
+    ena = sub.add_parser("enable", help="medewerker weer toelaten")
+    ena.add_argument("username")
+    ena.set_defaults(func=_cmd_enable)
+
+    pwd = sub.add_parser("password", help="nieuw wachtwoord instellen")
+    pwd.add_argument("username")
+    pwd.add_argument("--password-stdin", action="store_true")
+    pwd.set_defaults(func=_cmd_password)

@@ -1,0 +1,106 @@
+"""Shared fixtures: one running stack (action server + Rasa + web) per test session.
+
+Rasa loads its model in about half a minute, so every end-to-end and browser
+test shares the one stack started here, on free ports, with its own copy of
+the social-map database and its own tracker database in a temp folder.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from scripts.stack import ROOT, Stack, StackConfig, free_port, latest_model
+
+os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+
+
+class RunningStack:
+    """Handles for tests: URLs, the API token, and small helpers to talk to the assistant."""
+
+    def __init__(self, stack: Stack, var_dir: Path) -> None:
+        self.stack = stack
+        self.var_dir = var_dir
+        cfg = stack.config
+        self.rasa_url = cfg.rasa_url
+        self.actions_url = cfg.actions_url
+        self.web_url = cfg.web_url
+        self.token = cfg.token
+        self.db_url = cfg.db_url
+        self.tracker_db_url = cfg.tracker_db_url
+        self.env = cfg.environment()
+
+    def send(self, sender: str, text: str, timeout: float = 30) -> list[dict[str, Any]]:
+        """Send one resident message through the REST channel; return the bot's answers."""
+        answer = requests.post(
+            f"{self.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=timeout
+        )
+        answer.raise_for_status()
+        return list(answer.json())
+
+    def texts(self, sender: str, text: str) -> str:
+        """Send a message and return all answer texts joined by newlines."""
+        return "\n".join(m.get("text") or "" for m in self.send(sender, text))
+
+    def tracker(self, sender: str) -> dict[str, Any]:
+        answer = requests.get(
+            f"{self.rasa_url}/conversations/{sender}/tracker", params={"token": self.token}, timeout=10
+        )
+        answer.raise_for_status()
+        return dict(answer.json())
+
+    def add_staff(self, username: str, password: str, name: str) -> None:
+        """Create a staff account through the real command line."""
+        subprocess.run(
+            [sys.executable, "-m", "socialmap", "staff", "add", username, "--name", name, "--password-stdin"],
+            input=password.encode(),
+            env=self.env,
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    """Start the whole assistant once for the test session and stop it afterwards."""
+    var_dir = tmp_path_factory.mktemp("var")
+    built_db = ROOT / "var" / "socialmap.db"
+    if not built_db.exists():
+        raise RuntimeError("var/socialmap.db is missing: run the tests through `make test` (it builds the database)")
+    shutil.copy(built_db, var_dir / "socialmap.db")
+    config = StackConfig(
+        var_dir=var_dir,
+        log_dir=ROOT / "results" / "logs",
+        rasa_port=free_port(),
+        actions_port=free_port(),
+        web_port=free_port(),
+        token="test-" + uuid.uuid4().hex,
+        db_url=f"sqlite:///{var_dir / 'socialmap.db'}",
+        tracker_db_url=f"sqlite:///{var_dir / 'tracker.db'}",
+        model=latest_model(),
+    )
+    for name in ("actions", "rasa", "web"):
+        (config.log_dir / f"{name}.log").unlink(missing_ok=True)
+    running = Stack(config)
+    try:
+        running.start_all(timeout=300)
+        yield RunningStack(running, var_dir)
+    finally:
+        running.stop_all()
+
+
+@pytest.fixture
+def sender() -> str:
+    """A fresh conversation id."""
+    return "test-" + uuid.uuid4().hex[:12]

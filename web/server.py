@@ -1,0 +1,200 @@
+"""The resident-facing web server: a demo municipal site with the chat widget, and the staff console.
+
+`python -m web.server` serves on Settings.web_host:web_port and prints the URL.
+
+Every response carries strict security headers. The Content-Security-Policy allows
+scripts and styles from this origin only (no inline script, no eval) and lets the
+browser talk to the Rasa socket.io channel and nothing else.
+"""
+
+from __future__ import annotations
+
+import html
+import importlib
+import logging
+import os
+import re
+import string
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from aiohttp import web
+
+from socialmap.settings import Deployment, Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+STATIC = Path(__file__).resolve().parent / "static"
+WIDGET_DIR = STATIC / "widget"
+DEMO_DIR = STATIC / "demo"
+
+# Only these kinds of files leave the static folders; anything else (a stray
+# __init__.py, an editor backup) is never served.
+STATIC_TYPES = {
+    ".js": "text/javascript",
+    ".css": "text/css",
+    ".svg": "image/svg+xml",
+    ".txt": "text/plain",
+}
+STATIC_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,100}$")
+
+SETTINGS_KEY = web.AppKey("settings", Settings)
+PAGE_VARS_KEY = web.AppKey("page_vars", dict)
+CSP_KEY = web.AppKey("csp", str)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def socket_origins(socket_url: str) -> tuple[str, str]:
+    """Return the http(s) and ws(s) origins of the Rasa socket.io URL, for connect-src."""
+    parts = urlsplit(socket_url)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise ValueError(f"socket URL {socket_url!r} must be an absolute http(s) URL")
+    ws_scheme = "wss" if parts.scheme == "https" else "ws"
+    return f"{parts.scheme}://{parts.netloc}", f"{ws_scheme}://{parts.netloc}"
+
+
+def content_security_policy(socket_url: str) -> str:
+    """Return the strict CSP for our pages: own scripts and styles only, sockets to Rasa only."""
+    http_origin, ws_origin = socket_origins(socket_url)
+    directives = [
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        f"connect-src 'self' {http_origin} {ws_origin}",
+        "form-action 'self'",
+        "base-uri 'none'",
+        "object-src 'none'",
+        "frame-ancestors 'none'",
+    ]
+    return "; ".join(directives)
+
+
+@web.middleware
+async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Return the handler's response with security headers; a route that sets its own keeps them."""
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:
+        # Error pages are responses too and need the same headers.
+        response = exc
+        _add_security_headers(request, response)
+        raise
+    _add_security_headers(request, response)
+    return response
+
+
+def _add_security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", request.app[CSP_KEY])
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    # same-origin: outside sites (linked from result cards) never learn which page a resident was on.
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+
+
+def _page_vars(settings: Settings, socket_url: str) -> dict[str, str]:
+    """Return the HTML-escaped values the demo page templates fill in."""
+    deployment: Deployment = settings.deployment
+    municipality = deployment.municipality
+    raw = {
+        "municipality": municipality,
+        "province": deployment.province,
+        "phone": deployment.contact_phone,
+        "phone_href": "tel:" + re.sub(r"[^0-9+]", "", deployment.contact_phone),
+        "email": deployment.contact_email,
+        "website": deployment.contact_website,
+        "retention_days": str(deployment.retention_days),
+        "opening_hours": deployment.opening_hours.describe() or "op werkdagen",
+        "socket_url": socket_url,
+        "widget_title": "Digitale assistent",
+        "widget_subtitle": f"Hulp en activiteiten in de buurt, gemeente {municipality}",
+        "widget_color": "#00567a",
+        "widget_pages": "/,/zorg-en-ondersteuning*",
+    }
+    return {key: html.escape(value, quote=True) for key, value in raw.items()}
+
+
+def _render(name: str, page_vars: dict[str, str]) -> str:
+    """Return the demo template `name` with its $placeholders filled in (values already escaped)."""
+    template = string.Template((DEMO_DIR / name).read_text(encoding="utf-8"))
+    return template.substitute(page_vars)
+
+
+def _page(template_name: str) -> Handler:
+    async def handler(request: web.Request) -> web.Response:
+        body = _render(template_name, request.app[PAGE_VARS_KEY])
+        return web.Response(text=body, content_type="text/html", charset="utf-8")
+
+    return handler
+
+
+def _static(folder: Path) -> Handler:
+    async def handler(request: web.Request) -> web.StreamResponse:
+        name = request.match_info["name"]
+        suffix = Path(name).suffix.lower()
+        path = folder / name
+        if not STATIC_NAME.match(name) or suffix not in STATIC_TYPES or not path.is_file():
+            raise web.HTTPNotFound(text="Niet gevonden")
+        response = web.FileResponse(path, headers={"Cache-Control": "public, max-age=300"})
+        response.content_type = STATIC_TYPES[suffix]
+        return response
+
+    return handler
+
+
+async def health(_: web.Request) -> web.Response:
+    """Return a small JSON answer for process supervisors."""
+    return web.json_response({"status": "ok"})
+
+
+def _mount_staff_console(app: web.Application) -> None:
+    """Mount web.staff when it exists; the resident site works without it."""
+    try:
+        staff = importlib.import_module("web.staff")
+    except ModuleNotFoundError as exc:
+        if exc.name != "web.staff":
+            raise  # a missing dependency of the console is a real error
+        log.info("web.staff not found: serving the resident site without the staff console")
+        return
+    staff.setup(app)
+
+
+def create_app(settings: Settings | None = None, *, socket_url: str | None = None) -> web.Application:
+    """Return the aiohttp application: demo site, widget files, staff console.
+
+    `socket_url` is the Rasa URL as the resident's browser reaches it; by default
+    RASA_PUBLIC_URL, else Settings.rasa_url (the same on one machine).
+    """
+    settings = settings or get_settings()
+    socket_url = socket_url or os.environ.get("RASA_PUBLIC_URL") or settings.rasa_url
+    app = web.Application(middlewares=[security_headers])
+    app[SETTINGS_KEY] = settings
+    app[CSP_KEY] = content_security_policy(socket_url)
+    app[PAGE_VARS_KEY] = _page_vars(settings, socket_url)
+    app.router.add_get("/", _page("index.html"))
+    app.router.add_get("/zorg-en-ondersteuning", _page("zorg.html"))
+    app.router.add_get("/privacy", _page("privacy.html"))
+    app.router.add_get("/widget/{name}", _static(WIDGET_DIR))
+    app.router.add_get("/demo/{name}", _static(DEMO_DIR))
+    app.router.add_get("/healthz", health)
+    _mount_staff_console(app)
+    return app
+
+
+def main() -> None:
+    """Run the web server until interrupted."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = get_settings()
+    app = create_app(settings)
+    print(f"Demo-site van gemeente {settings.deployment.municipality}: http://{settings.web_host}:{settings.web_port}/", flush=True)
+    web.run_app(app, host=settings.web_host, port=settings.web_port, print=None, access_log=None)
+
+
+if __name__ == "__main__":
+    main()
