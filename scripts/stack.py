@@ -82,6 +82,8 @@ class StackConfig:
                 "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
                 "SOCIALMAP_VAR_DIR": str(self.var_dir),
                 "SOCIALMAP_DB_URL": self.db_url,
+                # The running processes never create an empty catalog; `make` builds it.
+                "SOCIALMAP_DB_MUST_EXIST": "true",
                 "TRACKER_DB_URL": self.tracker_db_url,
                 "ACTION_ENDPOINT_URL": f"{self.actions_url}/webhook",
                 "LOCK_STORE_TYPE": os.environ.get("LOCK_STORE_TYPE", "in_memory"),

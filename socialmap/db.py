@@ -6,10 +6,12 @@ SQLite is the embedded default; the same code takes a PostgreSQL URL
 
 from __future__ import annotations
 
+import os
+import sqlite3
 import threading
 from pathlib import Path
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, exc
 from sqlalchemy.engine import Engine
 
 from socialmap.settings import get_settings
@@ -29,7 +31,25 @@ def _make_engine(url: str) -> Engine:
         path = Path(url.removeprefix("sqlite:///"))
         if str(path) not in ("", ":memory:"):
             path.parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, future=True, connect_args={"timeout": 5, "check_same_thread": False})
+        must_exist = os.environ.get("SOCIALMAP_DB_MUST_EXIST", "").lower() in {"1", "true", "yes"}
+        if must_exist and str(path) not in ("", ":memory:"):
+            # A running assistant must never silently create an empty catalog when the file is
+            # missing (moved, not yet built): open read-write only, so it fails loudly instead,
+            # and recovers by itself once the file is back.
+            target = path.resolve()
+
+            def _connect() -> sqlite3.Connection:
+                return sqlite3.connect(f"file:{target}?mode=rw", uri=True, timeout=5, check_same_thread=False)
+
+            engine = create_engine("sqlite://", future=True, creator=_connect)
+
+            @event.listens_for(engine.pool, "checkout")
+            def _still_there(dbapi_conn, _record, _proxy):  # type: ignore[no-untyped-def]
+                if not target.exists():
+                    raise exc.DisconnectionError(f"social-map database {target} is missing")
+
+        else:
+            engine = create_engine(url, future=True, connect_args={"timeout": 5, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]

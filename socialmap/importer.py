@@ -770,6 +770,21 @@ def _upsert(conn: Connection, entity: str, rows: Sequence[dict[str, Any]]) -> No
         conn.execute(insert(table), full)
 
 
+def import_documents(
+    documents: list[dict[str, Any]],
+    catalog: Catalog | None = None,
+    *,
+    entity: str = "service",
+    source: str = "<documents>",
+    strict: bool = False,
+) -> ImportReport:
+    """Validate and import HSDS JSON objects already in memory; return the report (same rules as files)."""
+    reader = Reader(entity)
+    for index, document in enumerate(documents):
+        reader.flatten(entity, document, source, f"[{index}]", None)
+    return _import(reader, catalog or Catalog(), strict=strict, progress=Progress(False))
+
+
 def import_paths(
     paths: Iterable[Path | str],
     catalog: Catalog | None = None,
@@ -783,13 +798,18 @@ def import_paths(
 
     Nothing is written when any error is found (or any warning, with `strict`).
     """
-    started = _time.perf_counter()
     catalog = catalog or Catalog()
-    progress = progress or Progress(False)
-    catalog.create_schema()
     reader = Reader(entity_hint)
     for path in paths:
         reader.read(Path(path))
+    return _import(reader, catalog, strict=strict, progress=progress or Progress(False), raise_on_error=raise_on_error)
+
+
+def _import(
+    reader: Reader, catalog: Catalog, *, strict: bool, progress: Progress, raise_on_error: bool = False
+) -> ImportReport:
+    started = _time.perf_counter()
+    catalog.create_schema()
     issues = list(reader.issues)
     total = len(reader.records)
     for index, record in enumerate(reader.records, start=1):

@@ -199,7 +199,7 @@ _NOT_HOUSE = (
     r"maanden|maand\b|personen|mensen|kinderen|deelnemers|plaatsen|%|procent|[.,:]\d|\d))"
 )
 ADDRESS_RE = re.compile(
-    r"(?<![\w\-])(?P<street>" + _PREFIX + r"[A-Za-zÀ-ÿ'\-]*(?:" + STREET_SUFFIXES + r")(?:\s+(?:ZZ|NZ|OZ|WZ))?)\s+" + _HOUSE_NO + _NOT_HOUSE,
+    r"(?<![\w\-])(?P<street>" + _PREFIX + r"[A-Za-zÀ-ÿ'\-]*(?i:" + STREET_SUFFIXES + r")(?:\s+(?:ZZ|NZ|OZ|WZ))?)\s+" + _HOUSE_NO + _NOT_HOUSE,
     re.UNICODE,
 )
 # Lower-case words that look like streets but end a sentence about something else.

@@ -18,8 +18,10 @@ from typing import Any
 
 import pytest
 import requests
+import yaml
 
 from scripts.stack import ROOT, Stack, StackConfig, free_port, latest_model
+from socialmap.settings import WEEKDAYS_NL
 
 os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
@@ -79,6 +81,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     if not built_db.exists():
         raise RuntimeError("var/socialmap.db is missing: run the tests through `make test` (it builds the database)")
     shutil.copy(built_db, var_dir / "socialmap.db")
+    # The helpdesk is open around the clock in tests, so the queue path is deterministic;
+    # the closed path (callback requests) is tested against the queue directly.
+    deployment = yaml.safe_load((ROOT / "deployment.yml").read_text(encoding="utf-8"))
+    deployment["opening_hours"] = {day: ["00:00", "23:59"] for day in WEEKDAYS_NL}
+    (var_dir / "deployment.yml").write_text(yaml.safe_dump(deployment, allow_unicode=True), encoding="utf-8")
     config = StackConfig(
         var_dir=var_dir,
         log_dir=ROOT / "results" / "logs",
@@ -89,6 +96,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
         db_url=f"sqlite:///{var_dir / 'socialmap.db'}",
         tracker_db_url=f"sqlite:///{var_dir / 'tracker.db'}",
         model=latest_model(),
+        extra_env={"SOCIALMAP_DEPLOYMENT": str(var_dir / "deployment.yml")},
     )
     for name in ("actions", "rasa", "web"):
         (config.log_dir / f"{name}.log").unlink(missing_ok=True)

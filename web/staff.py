@@ -22,6 +22,7 @@ import functools
 import html
 import logging
 import secrets
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Awaitable, Callable, TypeVar
@@ -135,7 +136,7 @@ class Console:
     search: SearchFn | None = None
     _queue: hq.HandoffQueue | None = None
     _staff: st.StaffStore | None = None
-    _lock: Any = field(default_factory=lambda: __import__("threading").Lock())
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def queue(self) -> hq.HandoffQueue:
@@ -194,8 +195,8 @@ def _render(name: str, values: dict[str, str]) -> web.Response:
 def _same_origin(request: web.Request) -> bool:
     """Return False when the browser says the request comes from another site."""
     origin = request.headers.get("Origin")
-    if not origin or origin == "null":
-        return origin != "null"
+    if origin is None:
+        return True  # not sent by every browser for same-origin requests; CSRF token still required
     return urlsplit(origin).netloc == request.host
 
 
@@ -293,8 +294,6 @@ def _login_page(request: web.Request, message: str = "", status: int = 200) -> w
         secure=_console(request).settings.staff_cookie_secure,
         max_age=3600,
     )
-    if not message:
-        response.headers["X-Login-Message"] = "none"
     return response
 
 
@@ -323,7 +322,7 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
     except st.StaffError as exc:
         return _login_page(request, str(exc), status=401)
     target = _safe_next(str(form.get("next", "")))
-    response = web.HTTPSeeOther(target)
+    response = web.Response(status=303, headers={"Location": target})
     response.set_cookie(
         SESSION_COOKIE,
         session.token or "",
@@ -334,8 +333,7 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
         max_age=console.settings.staff_session_minutes * 60,
     )
     response.del_cookie(LOGIN_CSRF_COOKIE, path=PREFIX)
-    _secure_headers(response)
-    raise response
+    return _secure_headers(response)
 
 
 async def logout(request: web.Request) -> web.StreamResponse:
@@ -346,9 +344,9 @@ async def logout(request: web.Request) -> web.StreamResponse:
         if not _same_origin(request) or not st.check_csrf(session, str(form.get("csrf_token", ""))):
             return _error(CSRF_FAILED, 403)
         await _run(_console(request).staff.end_session, request.cookies.get(SESSION_COOKIE))
-    response = web.HTTPSeeOther(f"{PREFIX}/inloggen")
+    response = web.Response(status=303, headers={"Location": f"{PREFIX}/inloggen"})
     response.del_cookie(SESSION_COOKIE, path=PREFIX)
-    raise response
+    return _secure_headers(response)
 
 
 # --- pages ----------------------------------------------------------------------------

@@ -1,0 +1,162 @@
+"""`make bench`: the speed and memory figures, one `name: value` per line.
+
+1. Search over a synthetic catalog of 100,000 services (scripts/bench_search.py).
+2. Message latency through the REST channel of a real stack: a full search turn
+   (NLU, form, custom action, social-map search) against a greeting answered by
+   a rule on the same server in the same run.
+3. Load: simulated residents holding whole search conversations at the same
+   time for 60 seconds (with a short think time between messages, as people
+   type), then the resident memory of each process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import requests
+
+from scripts.stack import ROOT, Stack, StackConfig, free_port, latest_model
+
+SEARCH_TURN = "Ik zoek een koffieochtend in Assen"
+CONVERSATION = [
+    "ik zoek een koffieochtend",
+    "Zweeloo",
+    "/show_more",
+    "alleen gratis",
+    "ik wil vrijwilligerswerk doen",
+    "mijn moeder heeft dementie en ik kan het niet meer aan",
+]
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    index = min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered) + 0.5) - 1))
+    return ordered[index]
+
+
+def send(session: requests.Session, url: str, sender: str, text: str) -> float:
+    """Send one message; return the latency in ms (raises on an HTTP error or an empty answer)."""
+    started = time.perf_counter()
+    answer = session.post(url, json={"sender": sender, "message": text}, timeout=30)
+    answer.raise_for_status()
+    if not answer.json():
+        raise RuntimeError(f"empty answer to {text!r}")
+    return (time.perf_counter() - started) * 1000
+
+
+def latency(url: str, turns: int) -> dict[str, float]:
+    session = requests.Session()
+    for _ in range(5):  # warm up both paths
+        send(session, url, "warm-" + uuid.uuid4().hex, SEARCH_TURN)
+        send(session, url, "warm-" + uuid.uuid4().hex, "hallo")
+    search, floor = [], []
+    for _ in range(turns):
+        search.append(send(session, url, "bench-" + uuid.uuid4().hex, SEARCH_TURN))
+        floor.append(send(session, url, "bench-" + uuid.uuid4().hex, "hallo"))
+    return {
+        "message_p50_ms": statistics.median(search),
+        "message_p95_ms": percentile(search, 95),
+        "message_floor_p50_ms": statistics.median(floor),
+        "message_floor_p95_ms": percentile(floor, 95),
+    }
+
+
+def load(url: str, users: int, seconds: float, think_s: float) -> dict[str, float]:
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+    deadline = time.monotonic() + seconds
+
+    def resident(index: int) -> None:
+        nonlocal errors
+        session = requests.Session()
+        time.sleep(index * think_s / users)  # spread the starts
+        while time.monotonic() < deadline:
+            sender = f"load-{index}-{uuid.uuid4().hex[:8]}"
+            for text in CONVERSATION:
+                if time.monotonic() >= deadline:
+                    return
+                try:
+                    took = send(session, url, sender, text)
+                    with lock:
+                        latencies.append(took)
+                except Exception:  # counted, the run goes on
+                    with lock:
+                        errors += 1
+                time.sleep(think_s)
+
+    threads = [threading.Thread(target=resident, args=(i,), daemon=True) for i in range(users)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(seconds + 60)
+    elapsed = time.monotonic() - started
+    return {
+        "load_users": users,
+        "load_seconds": round(elapsed, 1),
+        "load_think_s": think_s,
+        "load_msgs": len(latencies),
+        "load_msgs_per_s": len(latencies) / elapsed,
+        "load_p50_ms": statistics.median(latencies) if latencies else float("nan"),
+        "load_p95_ms": percentile(latencies, 95),
+        "load_errors": errors,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--think", type=float, default=2.0, help="seconds between a resident's messages")
+    parser.add_argument("--turns", type=int, default=200)
+    parser.add_argument("--skip-search", action="store_true")
+    args = parser.parse_args(argv)
+
+    figures: dict[str, float] = {}
+    if not args.skip_search:
+        from scripts import bench_search
+
+        figures.update(bench_search.main())
+
+    var_dir = Path(tempfile.mkdtemp(prefix="bench-var-"))
+    shutil.copy(ROOT / "var" / "socialmap.db", var_dir / "socialmap.db")
+    config = StackConfig(
+        var_dir=var_dir,
+        log_dir=ROOT / "results" / "bench-logs",
+        rasa_port=free_port(),
+        actions_port=free_port(),
+        web_port=free_port(),
+        model=latest_model(),
+    )
+    stack = Stack(config)
+    try:
+        stack.start_all(timeout=300)
+        url = f"{config.rasa_url}/webhooks/rest/webhook"
+        figures.update(latency(url, args.turns))
+        figures.update(load(url, args.users, args.seconds, args.think))
+        figures["rasa_rss_mb"] = stack.rss_mb("rasa")
+        figures["actions_rss_mb"] = stack.rss_mb("actions")
+        figures["web_rss_mb"] = stack.rss_mb("web")
+    finally:
+        stack.stop_all()
+        shutil.rmtree(var_dir, ignore_errors=True)
+    for name, value in figures.items():
+        print(f"{name}: {value:.2f}" if isinstance(value, float) else f"{name}: {value}")
+    ok = figures["message_p95_ms"] <= 2 * figures["message_floor_p95_ms"]
+    print(f"message_p95_within_2x_floor: {'yes' if ok else 'no'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,350 @@
+"""Redaction of personal data, the contact vault and the retention purge."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import create_engine
+
+from socialmap import privacy
+from socialmap.privacy import (
+    ContactVault,
+    RetentionScheduler,
+    is_valid_bsn,
+    is_valid_iban,
+    purge,
+    redact,
+    redact_bot_text,
+)
+
+CORPUS = Path(__file__).parent / "corpus"
+
+
+# --- single spellings -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("mijn bsn is 111222333", "mijn bsn is [BSN]"),
+        ("BSN: 1112.22.333", "BSN: [BSN]"),
+        ("nummer 111 222 333 graag", "nummer [BSN] graag"),
+        ("06-12345678", "[TELEFOON]"),
+        ("bel 06 1234 5678", "bel [TELEFOON]"),
+        ("+31 6 12345678", "[TELEFOON]"),
+        ("0031612345678", "[TELEFOON]"),
+        ("+31 (0)6 12 34 56 78", "[TELEFOON]"),
+        ("050-1234567", "[TELEFOON]"),
+        ("(0592) 123 456", "[TELEFOON]"),
+        ("bel mijn werk: 0800-1234", "bel mijn werk: [TELEFOON]"),
+        ("088 123 4567", "[TELEFOON]"),
+        ("mail jan.jansen@gmail.com", "mail [E-MAIL]"),
+        ("NL91ABNA0417164300", "[IBAN]"),
+        ("NL91 ABNA 0417 1643 00", "[IBAN]"),
+        ("rekening nl91abna0417164300.", "rekening [IBAN]."),
+        ("Kerkstraat 12", "[ADRES]"),
+        ("ik woon Hoofdweg 3a, 9401 AB Assen", "ik woon [ADRES], 9401 AB Assen"),
+        ("Jan van Galenstraat 4-2", "[ADRES]"),
+        ("geboren op 12-03-1950", "geboren op [GEBOORTEDATUM]"),
+        ("geb. 1 maart 1950", "geb. [GEBOORTEDATUM]"),
+        ("mijn geboortedatum is 12/03/1950", "mijn geboortedatum is [GEBOORTEDATUM]"),
+        ("ik ben op 3 mei 1948 geboren", "ik ben op [GEBOORTEDATUM] geboren"),
+    ],
+)
+def test_personal_data_is_replaced_by_its_tag(text: str, expected: str) -> None:
+    assert redact(text).text == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "9401 AB",
+        "ik woon in 7741 AB Coevorden",
+        "om 10:00 in Zweeloo",
+        "het kost € 2,50 per keer",
+        "mijn zoon van 15",
+        "ik ben 67 jaar",
+        "in 1950 geboren",
+        "sinds 2019 mantelzorger",
+        "bel 113 of 0800-0113",
+        "De Luisterlijn: 088 0767 000",
+        "ik woon aan de Kerkstraat",
+        "bus 21 en lijn 4",
+        "zomerkamp 2024",
+        "van 09:00 tot 17:00",
+        "op 12-03 ben ik jarig",
+        "06-03-1950 10:00",
+        "de ijsbaan 3 keer per week",
+        "14 0592",
+        "1.500 euro per maand",
+        "123456789",  # nine digits that fail the 11-proef
+        "NL91ABNA041716430",  # too short for a Dutch IBAN
+    ],
+)
+def test_ordinary_text_is_left_alone(text: str) -> None:
+    assert redact(text).text == text
+
+
+def test_found_items_keep_kind_and_original_span() -> None:
+    text = "bel 06-12345678 of mail a@b.nl"
+    result = redact(text)
+    assert [(f.kind, f.value) for f in result.found] == [("telefoon", "06-12345678"), ("email", "a@b.nl")]
+    for f in result.found:
+        assert text[f.start : f.end] == f.value
+    assert [f.value for f in result.contacts()] == ["06-12345678", "a@b.nl"]
+
+
+def test_bot_text_keeps_organisation_contacts_but_not_a_residents_bsn() -> None:
+    answer = "Welzijn Assen, Kerkstraat 1, 9401 AB Assen. Bel 0592-123456 of mail info@welzijn.nl."
+    assert redact_bot_text(answer).text == answer
+    assert redact_bot_text("Uw BSN 111222333 en 06-12345678").text == "Uw BSN [BSN] en [TELEFOON]"
+
+
+def test_validators() -> None:
+    assert is_valid_bsn("111222333") and is_valid_bsn("1112.22.333")
+    assert not is_valid_bsn("111222334") and not is_valid_bsn("000000000")
+    assert is_valid_iban("NL91 ABNA 0417 1643 00") and is_valid_iban("BE68539007547034")
+    assert not is_valid_iban("NL92ABNA0417164300")
+
+
+@pytest.mark.parametrize("value", [None, 123456789, b"bytes", "", " "])
+def test_redact_accepts_anything(value: object) -> None:
+    assert isinstance(redact(value).text, str)  # type: ignore[arg-type]
+
+
+# --- corpora ----------------------------------------------------------------
+
+
+def test_personal_corpus_is_fully_redacted() -> None:
+    lines = (CORPUS / "personal.txt").read_text(encoding="utf-8").splitlines()
+    assert len(lines) >= 300
+    missed = []
+    for line in lines:
+        tags, message, values = line.split("\t")
+        out = redact(message).text
+        if any(v in out for v in values.split(" | ")) or any(out.count(t) < tags.split().count(t) for t in tags.split()):
+            missed.append((message, out))
+    assert missed == []
+
+
+def test_ordinary_corpus_is_at_most_one_percent_wrongly_redacted() -> None:
+    lines = (CORPUS / "ordinary.txt").read_text(encoding="utf-8").splitlines()
+    assert len(lines) >= 300
+    wrong = []
+    for line in lines:
+        who, message = line.split("\t")
+        out = (redact if who == "RES" else redact_bot_text)(message).text
+        if out != message:
+            wrong.append((message, out))
+    assert len(wrong) <= len(lines) * 0.01, wrong
+
+
+# --- properties -------------------------------------------------------------
+
+
+def _bsn_strategy() -> st.SearchStrategy[str]:
+    def make(digits: list[int]) -> str | None:
+        total = sum(d * w for d, w in zip(digits, range(9, 1, -1)))
+        last = total % 11
+        return None if last > 9 else "".join(map(str, digits)) + str(last)
+
+    return st.lists(st.integers(0, 9), min_size=8, max_size=8).map(make).filter(lambda v: v is not None)  # type: ignore[return-value]
+
+
+def _iban_strategy() -> st.SearchStrategy[str]:
+    def make(args: tuple[str, str]) -> str:
+        bank, account = args
+        numeric = "".join(str(int(ch, 36)) for ch in bank + account + "NL00")
+        return f"NL{98 - int(numeric) % 97:02d}{bank}{account}"
+
+    return st.tuples(
+        st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=4, max_size=4),
+        st.text(alphabet="0123456789", min_size=10, max_size=10),
+    ).map(make)
+
+
+_fragment = st.one_of(
+    st.text(max_size=20),
+    st.text(alphabet="0123456789 -.+()@/:abcNL", max_size=25),
+    _bsn_strategy(),
+    _iban_strategy(),
+    st.emails(),
+    st.sampled_from(["Kerkstraat 12", "06-12345678", "geboren op 1-2-1950", "9401 AB", " ", "\n", "[BSN]"]),
+)
+_messages = st.lists(_fragment, max_size=6).map(" ".join)
+
+_NINE = re.compile(r"(?<!\d)\d{9}(?!\d)")
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_messages)
+def test_redact_never_raises_and_is_idempotent(text: str) -> None:
+    once = redact(text).text
+    assert redact(once).text == once
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_messages)
+def test_redact_never_leaves_a_valid_bsn_iban_or_email(text: str) -> None:
+    out = redact(text).text
+    assert not any(is_valid_bsn(m) for m in _NINE.findall(out))
+    compact = re.sub(r"\s", "", out)
+    assert not any(is_valid_iban(m) for m in re.findall(r"NL\d{2}[A-Z]{4}\d{10}", compact, re.IGNORECASE))
+    assert privacy.EMAIL_RE.search(out) is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=300))
+def test_redact_never_raises_on_any_text(text: str) -> None:
+    assert isinstance(redact(text).text, str)
+    assert isinstance(redact_bot_text(text).text, str)
+
+
+# --- contact vault -----------------------------------------------------------
+
+
+@pytest.fixture()
+def vault_engine(tmp_path: Path):  # type: ignore[no-untyped-def]
+    engine = create_engine(f"sqlite:///{tmp_path / 'socialmap.db'}", future=True)
+    yield engine
+    engine.dispose()
+
+
+def test_vault_pops_the_newest_contact_once(vault_engine) -> None:  # type: ignore[no-untyped-def]
+    vault = ContactVault(vault_engine)
+    vault.ensure_schema()
+    vault.ensure_schema()  # idempotent
+    vault.put("c1", "telefoon", "06-11111111")
+    vault.put("c1", "email", "a@b.nl")
+    vault.put("c2", "telefoon", "06-22222222")
+    assert vault.latest("c1") == "a@b.nl"
+    assert vault.pop_latest("c1") == "a@b.nl"
+    assert vault.pop_latest("c1") == "06-11111111"
+    assert vault.pop_latest("c1") is None
+    assert vault.pop_latest("c2", kind="email") is None
+    assert vault.forget("c2") == 1
+
+
+def test_vault_entries_expire_after_one_day(vault_engine) -> None:  # type: ignore[no-untyped-def]
+    now = datetime(2024, 5, 1, 12, tzinfo=timezone.utc)
+    clock = {"now": now}
+    vault = ContactVault(vault_engine, clock=lambda: clock["now"])
+    vault.put("c1", "telefoon", "06-11111111")
+    clock["now"] = now + timedelta(days=1, minutes=1)
+    assert vault.pop_latest("c1") is None
+    assert vault.purge_expired() == 1
+
+
+def test_vault_refuses_other_kinds(vault_engine) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ValueError):
+        ContactVault(vault_engine).put("c1", "bsn", "111222333")
+
+
+# --- retention ----------------------------------------------------------------
+
+
+def _make_tracker_db(path: Path, rows: list[tuple[str, float]]) -> None:
+    con = sqlite3.connect(path)
+    # The columns of Rasa's SQLTrackerStore `events` table.
+    con.execute(
+        "CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id VARCHAR(255) NOT NULL, type_name VARCHAR(255) NOT NULL,"
+        " timestamp FLOAT, intent_name VARCHAR(255), action_name VARCHAR(255), data TEXT)"
+    )
+    con.executemany("INSERT INTO events (sender_id, type_name, timestamp, data) VALUES (?, 'user', ?, '{}')", rows)
+    con.commit()
+    con.close()
+
+
+@pytest.fixture()
+def retention_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    from socialmap import db
+    from socialmap.settings import get_settings
+
+    monkeypatch.setenv("SOCIALMAP_DB_URL", f"sqlite:///{tmp_path / 'socialmap.db'}")
+    monkeypatch.setenv("TRACKER_DB_URL", f"sqlite:///{tmp_path / 'tracker.db'}")
+    get_settings.cache_clear()
+    db.dispose_all()
+    yield tmp_path
+    get_settings.cache_clear()
+    db.dispose_all()
+
+
+def test_purge_deletes_only_whole_conversations_whose_last_event_is_old(retention_env: Path) -> None:
+    now = datetime(2024, 6, 1, tzinfo=timezone.utc)
+    old = (now - timedelta(days=40)).timestamp()
+    recent = (now - timedelta(days=2)).timestamp()
+    _make_tracker_db(retention_env / "tracker.db", [("old", old), ("old", old + 60), ("mixed", old), ("mixed", recent), ("new", recent)])
+    vault = ContactVault()
+    vault.put("old", "telefoon", "06-11111111")
+
+    report = purge(days=28, now=now)
+
+    assert report["conversations"] == 1
+    assert report["days"] == 28
+    con = sqlite3.connect(retention_env / "tracker.db")
+    left = sorted({row[0] for row in con.execute("SELECT sender_id FROM events")})
+    assert left == ["mixed", "new"]
+    assert con.execute("SELECT COUNT(*) FROM events WHERE sender_id='mixed'").fetchone()[0] == 2
+    con.close()
+    assert report["contact_vault"] == 0  # stored "now", less than a day old
+
+
+def test_purge_without_a_tracker_database_reports_zero(retention_env: Path) -> None:
+    assert purge(days=28)["conversations"] == 0
+
+
+def test_purge_calls_handoff_purge_when_it_exists(retention_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+    import types
+
+    seen: list[datetime] = []
+    fake = types.ModuleType("socialmap.handoff")
+    fake.purge_older_than = lambda cutoff: (seen.append(cutoff), {"tickets": 2, "callbacks": 1})[1]  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "socialmap.handoff", fake)
+    now = datetime(2024, 6, 1, tzinfo=timezone.utc)
+    report = purge(days=10, now=now)
+    assert report["handoff"] == {"tickets": 2, "callbacks": 1}
+    assert seen == [now - timedelta(days=10)]
+
+
+def test_purge_cli_prints_what_was_deleted(retention_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    privacy.register_cli(parser.add_subparsers())
+    args = parser.parse_args(["purge", "--days", "7"])
+    assert args.func(args) == 0
+    out = capsys.readouterr().out
+    assert "bewaartermijn: 7 dagen" in out and "verwijderde gesprekken: 0" in out
+
+
+def test_retention_scheduler_runs_purge_and_stops() -> None:
+    calls: list[int | None] = []
+    scheduler = RetentionScheduler(interval_hours=1 / 3600 / 20, days=5, purge_fn=lambda d: calls.append(d) or {})
+    scheduler.start()
+    deadline = time.monotonic() + 5
+    while len(calls) < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    scheduler.stop()
+    assert len(calls) >= 3 and set(calls) == {5}
+    assert not scheduler.is_alive()
+
+
+def test_retention_scheduler_survives_a_failing_purge() -> None:
+    def broken(_days: int | None) -> dict:
+        raise RuntimeError("database locked")
+
+    scheduler = RetentionScheduler(interval_hours=1 / 3600 / 20, purge_fn=broken)
+    scheduler.start()
+    deadline = time.monotonic() + 5
+    while scheduler.runs < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    scheduler.stop()
+    assert scheduler.runs >= 2

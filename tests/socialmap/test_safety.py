@@ -1,0 +1,186 @@
+"""The rule-based crisis safety net: direct and indirect phrases, and what is not a crisis."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from socialmap.safety import is_crisis, normalise
+
+CRISIS = [
+    "ik wil dood",
+    "Ik wil dood.",
+    "ik wil dood graag koffie",
+    "ik wil gewoon dood",
+    "IK WIL DOOOOD",
+    "k wil dood",
+    "ik wil niet meer leven",
+    "ik wil nie meer leven",
+    "ik wil niet meer wakker worden",
+    "ik hoop dat ik morgen niet meer wakker word en nooit meer wakker hoef te worden",
+    "ik denk aan zelfmoord",
+    "zelfmoordgedachten",
+    "ik heb zelfmoord gedachten",
+    "zelfmoort",
+    "ik overweeg zelmoord",
+    "ik ben suïcidaal",
+    "ik ben suicidaal",
+    "suicide",
+    "ik heb suïcidale gedachten",
+    "ik denk aan sucide",
+    "ik wil een eind aan mijn leven maken",
+    "ik wil een einde aan m'n leven maken",
+    "Ik wil er een einde aan maken.",
+    "ik maak er een eind aan",
+    "ik ga er een einde aan maken vanavond",
+    "ik wil mijn leven beëindigen",
+    "ik wil uit het leven stappen",
+    "ik ben bang dat ik mezelf iets aandoe",
+    "ik ga mezelf iets aandoen",
+    "ik doe mezelf wat aan",
+    "ik wil mezelf pijn doen",
+    "soms doe ik mezelf pijn",
+    "ik snij in mezelf",
+    "ik snijd mezelf",
+    "ik ben weer aan het snijden in mijn armen",
+    "ik kras in mijn armen",
+    "zelfbeschadiging",
+    "ik heb last van automutilatie",
+    "iedereen is beter af zonder mij",
+    "mijn kinderen zijn beter af als ik er niet meer ben",
+    "niemand zal me missen",
+    "het hoeft niet meer",
+    "het hoeft voor mij niet meer",
+    "ik hoef niet meer",
+    "ik zie het niet meer zitten",
+    "Ik zie het leven niet meer zitten",
+    "ik zie het allemaal niet meer zitten met mijn moeder",
+    "het leven heeft geen zin meer",
+    "ik heb geen zin meer in het leven",
+    "ik heb geen reden meer om te leven",
+    "ik ben klaar met het leven",
+    "ik ben levensmoe",
+    "ik heb een doodswens",
+    "ik wil er niet meer zijn",
+    "ik zou het liefst dood zijn",
+    "ik was liever dood",
+    "ik wou dat ik dood was",
+    "ik wil sterven",
+    "ik wil doodgaan",
+    "ik wil van de flat springen",
+    "ik wil voor de trein springen",
+    "ik wil alle pillen innemen en slapen",
+    "mezelf van kant maken",
+    "ik leef liever niet",
+    "ik weet niet meer verder met mijn leven",
+    "mijn zoon heeft zelfmoord gepleegd",
+    "ik wil mezelf ophangen",
+    "mn vriendin is suicidaal wat moet ik doen",
+    "ik ben bang dat ik mezelf wat aandoe",
+    "ik zou het niet erg vinden om dood te gaan",
+]
+
+NOT_CRISIS = [
+    "de dood van mijn man is moeilijk",
+    "sinds de dood van mijn vrouw ben ik eenzaam",
+    "ik wil de dood van mijn moeder verwerken, is er een rouwgroep?",
+    "mijn vader is dood",
+    "mijn hond is vorige week doodgegaan",
+    "mijn man is overleden, ik zoek een rouwgroep",
+    "ik ben doodmoe van de mantelzorg",
+    "ik lach me dood",
+    "ik verveel me dood thuis",
+    "dat is doodsimpel",
+    "doodgewoon een kop koffie graag",
+    "een doodlopende weg",
+    "mijn moeder heeft dementie en ik kan het niet meer aan",
+    "ik kan het niet meer aan met de zorg voor mijn man",
+    "ik zoek vrijwilligerswerk bij zelfmoordpreventie",
+    "kan ik vrijwilliger worden bij 113 zelfmoordpreventie?",
+    "suïcidepreventie training voor vrijwilligers",
+    "ik wil niet meer bellen, liever mailen",
+    "ik wil niet meer alleen zijn",
+    "ik wil niet meer naar die club",
+    "het hoeft niet meer, ik heb al hulp gevonden",
+    "dat hoeft niet meer dank u",
+    "ik zie het wel zitten om te helpen",
+    "ik zie het niet zo zitten om alleen te gaan",
+    "ik snij de groenten voor de maaltijd",
+    "workshop knippen en snijden voor kinderen",
+    "ik heb in mijn vinger gesneden bij het koken",
+    "ik heb pijn in mijn rug",
+    "ik doe mezelf een plezier met een cursus",
+    "ik trek me er niets van aan",
+    "ik trek me iets aan van wat de buren zeggen",
+    "ik heb mezelf aangemeld",
+    "een eind lopen in het bos",
+    "aan het eind van de straat",
+    "aan het einde van de week",
+    "we willen een einde maken aan eenzaamheid in Assen",
+    "einde van mijn werkende leven, ik ga met pensioen",
+    "ik geniet van het leven",
+    "het leven is mooi",
+    "leven in de brouwerij",
+    "levensloopbestendig wonen",
+    "ik zoek een koffieochtend in Zweeloo",
+    "voor mijn zoon van 15 een sportclub",
+    "ik voel me eenzaam",
+    "ik ben zo alleen sinds mijn vrouw er niet meer is",
+    "ik wil vrijwilligerswerk doen",
+    "hij is dood en begraven in Assen",
+    "de Dodenherdenking in Westerbork",
+    "ik ben moe",
+    "het lukt niet meer zonder hulp",
+    "ik ga even ertussenuit",
+    "ik wil graag dat mijn moeder kan blijven leven in haar eigen huis",
+    "mijn vader is terminaal en gaat binnenkort dood",
+    "informatie over euthanasie voor mijn vader",
+    "ik heb een overdaad aan tijd",
+    "sudoku club",
+    "zuid drenthe",
+    "succes ermee",
+    "ik wil dolgraag dansen",
+    "de dode hoek van de vrachtwagen",
+    "zelf maken: workshop sieraden",
+    "ik heb mezelf voorgenomen om meer te sporten",
+    "wij doen het zelf wel",
+    "",
+]
+
+
+@pytest.mark.parametrize("text", CRISIS)
+def test_crisis_phrase_is_recognised(text: str) -> None:
+    assert is_crisis(text), normalise(text)
+
+
+@pytest.mark.parametrize("text", NOT_CRISIS)
+def test_ordinary_or_grief_phrase_is_not_a_crisis(text: str) -> None:
+    assert not is_crisis(text), normalise(text)
+
+
+def test_there_are_enough_phrases_on_both_sides() -> None:
+    assert len(set(CRISIS)) >= 60
+    assert len(set(NOT_CRISIS)) >= 60
+
+
+def test_normalise_removes_case_diacritics_and_repeats() -> None:
+    assert normalise("Suïcide!!") == "suicide"
+    assert normalise("IK WIL DOOOOD") == "ik wil dood"
+    assert normalise("m'n leven") == "mn leven"
+
+
+@pytest.mark.parametrize("value", [None, 12, b"ik wil dood", ["ik wil dood"]])
+def test_non_text_is_not_a_crisis_and_does_not_raise(value: object) -> None:
+    assert is_crisis(value) is False  # type: ignore[arg-type]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_is_crisis_never_raises(text: str) -> None:
+    assert is_crisis(text) in (True, False)
+
+
+def test_crisis_inside_a_long_message_is_found() -> None:
+    text = "ik zoek een koffieochtend in Assen. " * 20 + "eigenlijk wil ik dood."
+    assert is_crisis(text)
