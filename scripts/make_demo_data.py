@@ -74,6 +74,12 @@ TOWN_WEIGHT = {
     "Pesse": 2, "Zwartemeer": 2, "Gasselternijveen": 2, "Odoorn": 2, "Oosterhesselen": 2,
 }  # fmt: skip
 
+# Inhabitants (thousands, CBS 2023, rounded): the extra services follow the population.
+POPULATION_K = {
+    "Aa en Hunze": 25, "Assen": 69, "Borger-Odoorn": 26, "Coevorden": 36, "De Wolden": 24, "Emmen": 108,
+    "Hoogeveen": 56, "Meppel": 35, "Midden-Drenthe": 34, "Noordenveld": 32, "Tynaarlo": 35, "Westerveld": 20,
+}  # fmt: skip
+
 # Telephone area codes; a few places dial another code than their municipality.
 AREA_CODE = {
     "Aa en Hunze": "0592", "Assen": "0592", "Borger-Odoorn": "0591", "Coevorden": "0524",
@@ -557,7 +563,7 @@ def _t_community_centre(c: Ctx) -> Offer:
     s = c.weekly(True, count=3)
     return Offer(
         "community_centre", "Inloop in {venue}",
-        "{venue} is het huis van {town}. Op {days} staat de koffie klaar. U kunt een krant lezen, "
+        "{venue} is de ontmoetingsplek van {town}. Op {days} staat de koffie klaar. U kunt een krant lezen, "
         "een spelletje doen of een praatje maken. Er zijn ook cursussen en activiteiten. Kijk op het "
         "prikbord wat er deze maand te doen is.",
         "dorpshuis", MEETING_AUDIENCE, org="host", schedule=s, cost=0.0,
@@ -708,10 +714,8 @@ VACANCIES: tuple[tuple[str, str, str, tuple[str, ...], tuple[int, ...], bool], .
 )
 
 
-def _t_volunteer_vacancy(c: Ctx, index: int | None = None) -> Offer:
-    name, tasks, venue, suitable, hours_options, home = (
-        VACANCIES[index % len(VACANCIES)] if index is not None else c.pick(VACANCIES)
-    )
+def _t_volunteer_vacancy(c: Ctx) -> Offer:
+    name, tasks, venue, suitable, hours_options, home = c.pick(VACANCIES)
     hours = c.pick(hours_options)
     who = {"gepensioneerden": "mensen rond hun pensioen", "jongeren": "jongeren", "nieuwkomers": "nieuwe inwoners"}
     suitable_text = ", ".join(who[s] for s in suitable)
@@ -779,12 +783,12 @@ def _t_carer_consultant(c: Ctx) -> Offer:
 
 def _t_peer_group(c: Ctx) -> Offer:
     name, text = c.pick([
-        ("Lotgenotengroep mantelzorgers dementie", "Zorgt u voor iemand met dementie? In deze groep praat u "
+        ("Lotgenotengroep mantelzorgers dementie {town}", "Zorgt u voor iemand met dementie? In deze groep praat u "
          "met anderen in dezelfde situatie. U deelt ervaringen en tips. Een mantelzorgconsulent begeleidt de groep."),
         ("Mantelzorgcafé {town}", "In het mantelzorgcafé ontmoet u andere mantelzorgers. Er is vaak een "
          "korte lezing, bijvoorbeeld over regelingen of over omgaan met stress. Daarna is er tijd om te praten."),
-        ("Praatgroep jonge mantelzorgers", "Zorg je als jongere voor een ouder, broer of zus? In deze groep "
-         "praat je met leeftijdsgenoten die hetzelfde meemaken."),
+        ("Praatgroep jonge mantelzorgers {town}", "Zorgt u als jongere voor een ouder, broer of zus? In deze "
+         "groep praat u met leeftijdsgenoten die hetzelfde meemaken. Een jongerenwerker begeleidt de groep."),
     ])
     young = name.startswith("Praatgroep jonge")
     return Offer(
@@ -808,17 +812,19 @@ def _t_carer_appreciation(c: Ctx) -> Offer:
 
 
 def _t_youth_sport(c: Ctx) -> Offer:
+    s = c.weekly(False, days=("MO", "TU", "WE", "TH"), count=c.pick((1, 2)))
+    s.opens, s.closes = c.pick([("16:00", "17:30"), ("18:30", "20:00"), ("19:00", "20:30")])
     sport, where = c.pick([
         ("voetbal", "sportpark"), ("korfbal", "sportpark"), ("volleybal", "sportpark"), ("kickboksen", "sportpark"),
         ("hockey", "sportpark"), ("basketbal", "sportpark"), ("freerunning", "sportpark"), ("zwemmen", "sportpark"),
     ])
     return Offer(
         "youth_sport", f"{sport.capitalize()} voor jongeren in {{town}}",
-        f"Zin om te sporten? Doe mee met {sport} voor jongeren van 15 tot 24 jaar. Je traint samen met "
-        "leeftijdsgenoten. De eerste drie keer zijn gratis. Daarna betaal je een klein bedrag per keer. Is dat "
+        f"Wilt u sporten? Doe mee met {sport} voor jongeren van 15 tot 24 jaar. U traint samen met "
+        "leeftijdsgenoten. De eerste drie keer zijn gratis. Daarna betaalt u een klein bedrag per keer. Is dat "
         "te duur? Dan kan het Jeugdfonds Sport & Cultuur of de meedoenregeling helpen.",
         where, ("jongeren",), org="sportclub",
-        schedule=c.weekly(False, days=("MO", "TU", "WE", "TH"), count=c.pick((1, 2))),
+        schedule=s,
         cost=c.cost((2.0, 2.5, 3.0)), cost_unit="per training", **YOUTH, languages=c.langs(("en",), 0.3),
     )
 
@@ -828,9 +834,9 @@ def _t_youth_work(c: Ctx) -> Offer:
     s.opens, s.closes = c.pick([("19:00", "22:00"), ("15:00", "18:00"), ("19:30", "22:30")])
     return Offer(
         "youth_work", c.pick(["Jongerenwerk {town}", "Inloop jongerencentrum {venue_short}"]),
-        "Bij het jongerenwerk kun je chillen, gamen, muziek maken en andere jongeren ontmoeten. Je kunt ook "
-        "met een jongerenwerker praten over school, werk, geld of thuis. Alles wat je vertelt blijft tussen "
-        "jou en de jongerenwerker.",
+        "Bij het jongerenwerk kunnen jongeren van 15 tot 24 jaar chillen, gamen, muziek maken en elkaar "
+        "ontmoeten. U kunt ook met een jongerenwerker praten over school, werk, geld of thuis. Wat u vertelt, "
+        "blijft tussen u en de jongerenwerker.",
         "jongerencentrum", ("jongeren",), org="welzijn", schedule=s, cost=0.0, **YOUTH,
         languages=c.langs(("en",), 0.4),
     )
@@ -838,27 +844,27 @@ def _t_youth_work(c: Ctx) -> Offer:
 
 def _t_social_skills(c: Ctx) -> Offer:
     name, text = c.pick([
-        ("Kanjertraining voor jongeren", "In de Kanjertraining leer je voor jezelf opkomen en rekening houden "
-         "met anderen. Je oefent met situaties uit het dagelijks leven. De training is er ook voor scholen: "
-         "de school kan een groep aanmelden."),
-        ("Weerbaarheidstraining Sterk in je schoenen", "Vind je het lastig om nee te zeggen of om je mening te "
-         "geven? In acht bijeenkomsten oefen je dit in een kleine groep."),
-        ("Training Sociale vaardigheden", "Je oefent in een kleine groep met contact maken, samenwerken en "
-         "omgaan met spanning. Een jongerenwerker begeleidt de training."),
+        ("Kanjertraining voor jongeren {town}", "In de Kanjertraining leert u voor uzelf opkomen en rekening "
+         "houden met anderen. U oefent met situaties uit het dagelijks leven. De training is er ook voor "
+         "scholen: een school kan een groep aanmelden."),
+        ("Weerbaarheidstraining Sterk in je schoenen {town}", "Vindt u het lastig om nee te zeggen of om uw "
+         "mening te geven? In acht bijeenkomsten oefent u dit in een kleine groep met andere jongeren."),
+        ("Training Sociale vaardigheden {town}", "U oefent in een kleine groep jongeren met contact maken, "
+         "samenwerken en omgaan met spanning. Een jongerenwerker begeleidt de training."),
     ])
     return Offer("social_skills", name, text, c.pick(["jongerencentrum", "welzijn"]), ("jongeren",), org="welzijn",
                  schedule=c.weekly(False, days=("MO", "TU", "WE", "TH")), cost=0.0, **YOUTH,
-                 application="Meld je aan via de contactpersoon. Ouders of school mogen je ook aanmelden.")
+                 application="Meld u aan via de contactpersoon. Uw ouders of school mogen u ook aanmelden.")
 
 
 def _t_buddy(c: Ctx) -> Offer:
     return Offer(
         "buddy", c.pick(["Buddyproject Maatje {gemeente}", "Jongerenmaatje {gemeente}"]),
-        "Een buddy is een vrijwilliger die met je optrekt, bijvoorbeeld één keer per week. Jullie gaan samen "
-        "sporten, koffie drinken of zoeken uit hoe je een baan of opleiding vindt. Een buddy luistert en denkt "
-        "met je mee. Het is gratis.",
+        "Een buddy is een vrijwilliger die met een jongere optrekt, bijvoorbeeld één keer per week. U gaat "
+        "samen sporten, koffie drinken of zoekt uit hoe u een baan of opleiding vindt. Een buddy luistert en "
+        "denkt met u mee. Het is gratis.",
         "welzijn", ("jongeren",), org="welzijn", schedule=None, cost=0.0, **YOUTH,
-        application="Meld je aan via de contactpersoon. Je krijgt eerst een kennismakingsgesprek.",
+        application="Meld u aan via de contactpersoon. U krijgt eerst een kennismakingsgesprek.",
         languages=c.langs(("en",), 0.5),
     )
 
@@ -963,7 +969,7 @@ def _t_local_helpline(c: Ctx) -> Offer:
 
 
 def _t_pension_course(c: Ctx) -> Offer:
-    name = c.pick(["Cursus Met pensioen, en nu?", "Cursus Vitaal met pensioen", "Cursus Op weg naar je pensioen"])
+    name = c.pick(["Cursus Met pensioen, en nu?", "Cursus Vitaal met pensioen", "Cursus Op weg naar uw pensioen"])
     return Offer(
         "pension_course", name + " ({town})",
         "Gaat u binnenkort met pensioen, of bent u net gestopt met werken? In vijf bijeenkomsten denkt u na "
@@ -1035,6 +1041,10 @@ EXTRA_MIX = {
     "digital_course": 1, "peer_group": 1, "welcome_newcomer": 1, "volunteer_driver": 1, "day_care": 1,
 }  # fmt: skip
 
+# Meeting places serve their own village rather than the whole municipality.
+LOCAL_MEETING = {"community_centre", "coffee_morning", "shared_meal", "walking_group", "hobby_club",
+                 "shop_coffee_corner", "neighbour_help"}
+
 # Sub-categories that a municipality offers once (a second copy would be a duplicate).
 ONCE_PER_MUNICIPALITY = {"carer_consultant", "carer_appreciation", "discount_pass", "youth_fund",
                          "special_assistance", "regiotaxi", "helpline", "buddy", "respite_care", "welcome_vulnerable"}  # fmt: skip
@@ -1100,9 +1110,9 @@ NATIONAL_LINES = (
         "kindertelefoon", "Stichting De Kindertelefoon",
         "De Kindertelefoon is er voor alle kinderen en jongeren tot 18 jaar.",
         "De Kindertelefoon",
-        "Wil je ergens over praten? Bel gratis De Kindertelefoon: 0800-0432. Je kunt ook chatten via "
-        "kindertelefoon.nl. Elke dag van 11:00 tot 21:00 uur. Je hoeft je naam niet te zeggen. Het nummer "
-        "staat niet op de telefoonrekening.",
+        "Kinderen en jongeren tot 18 jaar kunnen gratis en anoniem praten met De Kindertelefoon. Bel "
+        "0800-0432 of chat via kindertelefoon.nl. Over alles wat hen bezighoudt: thuis, school, pesten of "
+        "verliefdheid. Het nummer staat niet op de telefoonrekening.",
         "https://www.kindertelefoon.nl",
         (("0800-0432", "Gratis en anoniem, elke dag van 11:00 tot 21:00 uur"),),
         Schedule(tuple(DAYS_NL), "11:00", "21:00"), "Elke dag van 11:00 tot 21:00 uur.",
@@ -1213,37 +1223,36 @@ class Builder:
         self._used_names[town.name].add(chosen)
         return chosen
 
-    def venue(self, kind: str, town: Town, seat: Town) -> tuple[str, str, str, Town]:
-        """Return (location id, venue name, short name, town) for a kind of venue in `town`.
+    def venue_key(self, kind: str, town: Town, seat: Town) -> tuple[tuple[str, ...], Town]:
+        """Return the key of the venue a service of `kind` in `town` uses, and the venue's town.
 
-        Town halls and welfare offices exist once per municipality (at the seat),
-        libraries and community centres once per town (big towns have a few
-        community centres); shops, farms, sports parks and care homes are new
-        every time, which is what makes the demo have many locations.
+        Town halls exist once per municipality (at the seat); welfare offices and
+        libraries once per bigger town (villages use the seat's); community
+        centres once per village (big towns have a few). Shops, farms, sports
+        parks and care homes are new every time, which gives the demo many places.
         """
-        municipality = town.municipality
-        if kind in ("gemeentehuis",):
-            town, key = seat, (kind, municipality)
-        elif kind == "welzijn":
-            # Bigger towns have their own welfare office; villages use the one at the seat.
+        if kind == "gemeentehuis":
+            return (kind, town.municipality), seat
+        if kind == "welzijn":
             town = town if town.weight >= 3 else seat
-            key = (kind, town.name)
-        elif kind == "bibliotheek":
+            return (kind, town.name), town
+        if kind == "bibliotheek":
             town = town if town.weight >= 2 else seat
-            key = (kind, town.name)
-        elif kind in ("dorpshuis", "kerk", "jongerencentrum"):
-            slots = 1 + town.weight // 4
-            key = (kind, town.name, str(self.rng.randrange(slots)))
-        else:
-            key = (kind, town.name, str(self._counters[f"venue:{kind}"]))
-            self._counters[f"venue:{kind}"] += 1
+            return (kind, town.name), town
+        if kind in ("dorpshuis", "kerk", "jongerencentrum"):
+            return (kind, town.name, str(self.rng.randrange(1 + town.weight // 4))), town
+        self._counters[f"venue:{kind}"] += 1
+        return (kind, town.name, str(self._counters[f"venue:{kind}"])), town
+
+    def venue(self, key: tuple[str, ...], town: Town, seat: Town) -> tuple[str, str, str]:
+        """Return (location id, venue name, short name) of the venue `key`, creating it on first use."""
         if key in self._venues:
             loc_id, name = self._venues[key]
-            return loc_id, name, name.split(" ", 1)[-1], town
-        name, short, org_id, description = self._venue_identity(kind, town, seat)
-        loc_id = self._add_location(town, name, description, org_id, kind)
+            return loc_id, name, name.split(" ", 1)[-1]
+        name, short, org_id, description = self._venue_identity(key[0], town, seat)
+        loc_id = self._add_location(town, name, description, org_id, key[0])
         self._venues[key] = (loc_id, name)
-        return loc_id, name, short, town
+        return loc_id, name, short
 
     def _venue_identity(self, kind: str, town: Town, seat: Town) -> tuple[str, str, str, str]:
         municipality = town.municipality
@@ -1344,16 +1353,28 @@ class Builder:
 
     # -- services ---------------------------------------------------------------
 
-    def add_offer(self, offer: Offer, town: Town, seat: Town) -> str:
-        """Write one service with its location, schedule, cost, contact and taxonomy links."""
+    def add_offer(self, offer: Offer, town: Town, seat: Town) -> str | None:
+        """Write one service with its location, schedule, cost, contact and taxonomy links.
+
+        Return the service id, or None (and write nothing) when the place
+        already has a service of that name: the caller then draws another one.
+        """
         municipality = town.municipality
         welzijn = self.welzijn_name(municipality)
-        loc_id, venue_name, venue_short, venue_town = self.venue(offer.venue, town, seat)
-        values = {"town": venue_town.name, "gemeente": municipality, "venue": venue_name,
-                  "venue_short": venue_short, "welzijn": welzijn}
+        key, venue_town = self.venue_key(offer.venue, town, seat)
+        values = {"town": venue_town.name, "gemeente": municipality, "welzijn": welzijn}
+        known = self._venues.get(key)
+        if known or "{venue" not in offer.name:
+            preview_venue = known[1] if known else ""
+            preview = offer.name.format(**values, venue=preview_venue, venue_short=preview_venue.split(" ", 1)[-1])
+            if (venue_town.name, preview) in self._service_names:
+                return None
+        loc_id, venue_name, venue_short = self.venue(key, venue_town, seat)
+        values.update(venue=venue_name, venue_short=venue_short)
         name = offer.name.format(**values)
         if (venue_town.name, name) in self._service_names:
-            name = f"{name} ({venue_name})" if venue_name not in name else f"{name} {self._counters['dup'] + 2}"
+            # Only when a pool of venue names ran out; the venue name tells them apart.
+            name = f"{name} ({venue_name}, {self._counters['dup'] + 2})"
             self._counters["dup"] += 1
         self._service_names.add((venue_town.name, name))
         when = offer.schedule.text() if offer.schedule else ""
@@ -1381,8 +1402,11 @@ class Builder:
                           description=f"{name} in {venue_name}, {venue_town.name}.")
         if offer.schedule:
             self._add_schedule(service_id, sal_id, offer.schedule)
-        self.add("cost_option", service_id=service_id, valid_from=GENERATED_ON, option="Gratis" if offer.cost == 0 else "Per keer",
-                 currency="EUR", amount=_number(offer.cost), amount_description=cost_text)
+        # HSDS puts the unit in amount_description ("per 1 hour session"), next to the amount.
+        self.add("cost_option", service_id=service_id, valid_from=GENERATED_ON,
+                 option="Gratis" if offer.cost == 0 else offer.cost_unit.split(" (")[0].capitalize(),
+                 currency="EUR", amount=_number(offer.cost),
+                 amount_description="gratis" if offer.cost == 0 else offer.cost_unit)
         contact_name, local = self.person()
         contact_id = self.add("contact", service_id=service_id, name=contact_name,
                               title=self.rng.choice(["Coördinator", "Contactpersoon", "Vrijwilligerscoördinator"]),
@@ -1480,7 +1504,7 @@ def _number(value: float) -> int | float:
 
 def _weighted_town(rng: random.Random, towns: list[Town], load: dict[str, int]) -> Town:
     """Return a town, favouring big ones and places that have little so far."""
-    weights = [t.weight / (1 + load[t.name]) ** 0.8 for t in towns]
+    weights = [t.weight**1.4 / (1 + load[t.name]) ** 0.5 for t in towns]
     return rng.choices(towns, weights=weights, k=1)[0]
 
 
@@ -1491,7 +1515,6 @@ def build(towns: list[Town], seed: int = SEED) -> Builder:
     by_municipality: dict[str, list[Town]] = defaultdict(list)
     for town in towns:
         by_municipality[town.municipality].append(town)
-    vacancy_index = 0
     for municipality in MUNICIPALITIES:
         places = sorted(by_municipality[municipality], key=lambda t: t.name)
         seat = next((t for t in places if t.name == SEATS[municipality]), max(places, key=lambda t: t.weight))
@@ -1502,33 +1525,26 @@ def build(towns: list[Town], seed: int = SEED) -> Builder:
             pool = {"seat": [seat], "big": big, "village": villages, "any": places}[where]
             town = _weighted_town(b.rng, pool, b.services_per_town)
             ctx = Ctx(town, municipality, b.welzijn_name(municipality), b.rng)
-            if code == "volunteer_vacancy":
-                offer = _t_volunteer_vacancy(ctx, vacancy_index)
-                vacancy_index += 1
-            else:
+            for _attempt in range(20):
                 offer = TEMPLATES[code](ctx)
-            b.add_offer(offer, town, seat)
+                if b.add_offer(offer, town, seat):
+                    break
     # Extra services, shared out by the size of each municipality.
-    sizes = {m: sum(t.weight for t in by_municipality[m]) for m in MUNICIPALITIES}
-    total = sum(sizes.values())
+    total = sum(POPULATION_K.values())
     extra_codes = [c for c in EXTRA_MIX if c not in ONCE_PER_MUNICIPALITY]
     for municipality in MUNICIPALITIES:
         places = sorted(by_municipality[municipality], key=lambda t: t.name)
         seat = next((t for t in places if t.name == SEATS[municipality]), max(places, key=lambda t: t.weight))
-        count = max(5, round(EXTRA_SERVICES * sizes[municipality] / total))
-        for _ in range(count):
+        count = max(5, round(EXTRA_SERVICES * POPULATION_K[municipality] / total))
+        added = 0
+        while added < count:
             code = b.rng.choices(extra_codes, weights=[EXTRA_MIX[c] for c in extra_codes], k=1)[0]
             town = _weighted_town(b.rng, places, b.services_per_town)
-            ctx = Ctx(town, municipality, b.welzijn_name(municipality), b.rng)
-            if code == "volunteer_vacancy":
-                offer = _t_volunteer_vacancy(ctx, vacancy_index)
-                vacancy_index += 1
-            else:
-                offer = TEMPLATES[code](ctx)
-            if code in ("community_centre", "coffee_morning", "shared_meal", "walking_group", "hobby_club",
-                        "shop_coffee_corner", "neighbour_help"):
+            offer = TEMPLATES[code](Ctx(town, municipality, b.welzijn_name(municipality), b.rng))
+            if code in LOCAL_MEETING:
                 offer.area = "woonplaats"
-            b.add_offer(offer, town, seat)
+            if b.add_offer(offer, town, seat):
+                added += 1
     for line in NATIONAL_LINES:
         b.add_national_line(line)
     dataset_id = str(uuid.uuid5(NAMESPACE, "dataset:sociale-kaart-drenthe-demo"))

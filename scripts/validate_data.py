@@ -12,51 +12,66 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-from pathlib import Path
+
+import yaml
 
 from scripts.stack import BIN, ROOT
 
 UNUSED = re.compile(r"The utterance '([a-z_/]+)' is not used in any story or rule")
-WARNING = re.compile(r"(UserWarning|FutureWarning|DeprecationWarning|WARNING|warning)[:\s]", re.IGNORECASE)
+# Rasa 3.6 lists a retrieval intent twice when it merges domain.yml with the NLU data,
+# although domain.yml must name it for the rules to use it: not a fault in the data.
+RETRIEVAL_DUPLICATE = re.compile(r"duplicated intents have been found across multiple domain files: (faq)$")
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
-def responses_used_in_code() -> set[str]:
-    """Return every response name that code under actions/ and web/ sends."""
-    names: set[str] = set()
-    for folder in ("actions", "web"):
+def responses_used_elsewhere() -> set[str]:
+    """Return the responses that code under actions/ and web/ sends, that forms ask with, and utter_default."""
+    names: set[str] = {"utter_default"}  # sent by Rasa's own action_default_fallback
+    for folder in ("actions", "web", "rasa_addons"):
         for path in (ROOT / folder).rglob("*.py"):
             names.update(re.findall(r"[\"'](utter_[a-z_]+)[\"']", path.read_text(encoding="utf-8")))
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    for form in (domain.get("forms") or {}).values():
+        names.update(f"utter_ask_{slot}" for slot in form.get("required_slots", []))
     return names
+
+
+def warnings_in(output: str) -> list[str]:
+    """Return each Rasa UserWarning's message (joined with its continuation line)."""
+    lines = [ANSI.sub("", line) for line in output.splitlines()]
+    found = []
+    for index, line in enumerate(lines):
+        if "UserWarning: " not in line:
+            continue
+        message = line.split("UserWarning: ", 1)[1].strip()
+        if message.endswith(":") and index + 1 < len(lines):
+            message += " " + lines[index + 1].strip()
+        found.append(message)
+    return found
 
 
 def main() -> int:
     proc = subprocess.run(
-        [str(BIN / "rasa"), "data", "validate", "--fail-on-warnings", "--domain", "domain.yml", "--data", "data",
-         "--config", "config.yml"],
+        [str(BIN / "rasa"), "data", "validate", "--domain", "domain.yml", "--data", "data", "--config", "config.yml"],
         cwd=ROOT,
         capture_output=True,
         text=True,
-    )  # fmt: skip
+    )
     output = proc.stdout + proc.stderr
-    used_in_code = responses_used_in_code()
-    problems: list[str] = []
-    for line in output.splitlines():
-        match = UNUSED.search(line)
-        if match:
-            if match.group(1) not in used_in_code:
-                problems.append(f"response {match.group(1)} is used nowhere (not in rules, stories or code)")
+    allowed = responses_used_elsewhere()
+    problems = []
+    for message in warnings_in(output):
+        unused = UNUSED.search(message)
+        if unused and unused.group(1) in allowed:
             continue
-        if "UserWarning" in line or re.search(r"\bwarning\b", line, re.IGNORECASE):
-            if "Validating" in line or "validating" in line:
-                continue
-            problems.append(line.strip())
+        if RETRIEVAL_DUPLICATE.search(message):
+            continue
+        problems.append(message)
+    if proc.returncode != 0:
+        problems.append(f"rasa data validate exited with {proc.returncode}")
     if problems:
-        print("rasa data validate: warnings\n  " + "\n  ".join(problems))
-        print(output[-4000:], file=sys.stderr)
+        print("rasa data validate found problems:\n  " + "\n  ".join(problems))
         return 1
-    if proc.returncode != 0 and not any(UNUSED.search(line) for line in output.splitlines()):
-        print(output[-4000:])
-        return proc.returncode
     print("rasa data validate: no warnings (responses sent by custom actions checked against the code)")
     return 0
 

@@ -18,6 +18,7 @@ This module never imports rasa.
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import os
 import re
@@ -538,7 +539,8 @@ def purge_tracker(url: str, cutoff: datetime) -> int:
 
 def _purge_handoff(cutoff: datetime) -> dict[str, int] | str:
     try:
-        from socialmap import handoff  # written by the handoff owner; optional here
+        # Looked up at call time: the handoff module is owned elsewhere and optional here.
+        handoff = importlib.import_module("socialmap.handoff")
     except ImportError:
         return "overgeslagen (socialmap.handoff ontbreekt)"
     fn = getattr(handoff, "purge_older_than", None)

@@ -225,7 +225,7 @@ def _nearby(
 
 def _remote(conn: Connection, query: SearchQuery, fts: bool) -> list[dict[str, Any]]:
     """Return the matching services without a place (national lines), by name."""
-    stmt = select(search_entry).where(search_entry.c.lat.is_(None), *_filters(query, fts))
+    stmt = select(search_entry).where(search_entry.c.cell_lat.is_(None), *_filters(query, fts))
     seen: dict[str, dict[str, Any]] = {}
     for row in conn.execute(stmt, _params(query)).mappings():
         seen.setdefault(row["service_id"], dict(row))

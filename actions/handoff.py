@@ -1,0 +1,296 @@
+"""Actions that hand a conversation to a helpdesk employee, or plan a callback.
+
+Thin adapters (docs/ARCHITECTURE.md, "Handoff contract"): read slots, call
+socialmap.handoff, utter a domain.yml response with variables, return events.
+
+Responses used (text in domain.yml):
+  utter_handoff_queued(position, wait_minutes)
+  utter_helpdesk_closed(next_opening, opening_hours)   + buttons to /request_callback
+  utter_handoff_cancelled
+  utter_callback_saved(callback_moment)
+  utter_invalid_contact
+  utter_handoff_unavailable(contact_phone)
+"""
+
+from __future__ import annotations
+
+import logging
+from abc import ABC, abstractmethod
+from datetime import datetime
+from functools import lru_cache
+from typing import Any, Callable, Protocol
+from zoneinfo import ZoneInfo
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+from sqlalchemy.exc import SQLAlchemyError
+
+from socialmap import handoff as hq
+from socialmap.settings import Deployment, get_settings
+from socialmap.taxonomy import label
+
+log = logging.getLogger(__name__)
+
+TAGS = ("[TELEFOON]", "[E-MAIL]")
+NOT_UNDERSTOOD_INTENTS = {"nlu_fallback", "out_of_scope"}
+SKIP_INTENTS = {"affirm", "deny"}  # the consent answer is not the reason
+
+
+class Vault(Protocol):
+    def pop_latest(self, conversation_id: str) -> str | None: ...
+
+
+@lru_cache(maxsize=1)
+def default_queue() -> hq.HandoffQueue:
+    """Return the queue on the configured database (built on first use, not at import)."""
+    return hq.HandoffQueue(db_url=get_settings().db_url)
+
+
+def default_vault() -> Vault | None:
+    """Return the privacy contact vault, or None while socialmap.privacy does not provide one."""
+    try:
+        from socialmap.privacy import ContactVault
+    except ImportError:
+        return None
+    return ContactVault()  # type: ignore[return-value]
+
+
+def priority_of(tracker: Tracker) -> str:
+    """Return "crisis" when any resident message in the conversation was recognised as a crisis."""
+    for event in tracker.events:
+        if event.get("event") == "user":
+            intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+            if intent == "crisis":
+                return "crisis"
+    return "normal"
+
+
+def reason_of(tracker: Tracker, priority: str) -> str:
+    """Return why the conversation goes to a person (a key of socialmap.handoff.REASONS)."""
+    if priority == "crisis":
+        return "crisis"
+    user_events = [e for e in tracker.events if e.get("event") == "user"]
+    for event in reversed(user_events):
+        intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+        if intent in SKIP_INTENTS:
+            continue
+        if intent == "request_human":
+            return "button" if str(event.get("text") or "").startswith("/") else "request_human"
+        if intent in NOT_UNDERSTOOD_INTENTS:
+            return "not_understood"
+        break
+    return "other"
+
+
+def _label(code: Any) -> str | None:
+    if not code:
+        return None
+    try:
+        return label(str(code))
+    except KeyError:
+        return None
+
+
+def _float(value: Any) -> float | None:
+    try:
+        return None if value is None else float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return None if value is None else int(float(value))
+    except (TypeError, ValueError):
+        return None
+
+
+def summary_from(tracker: Tracker, priority: str) -> hq.HandoffSummary:
+    """Return the structured summary an employee reads on top of the conversation."""
+    slot = tracker.get_slot
+    shown = slot("shown_services") or []
+    if isinstance(shown, str):
+        shown = [shown]
+    return hq.HandoffSummary(
+        need=slot("need"),
+        need_label=_label(slot("need")),
+        audience=slot("audience"),
+        audience_label=_label(slot("audience")),
+        age=_int(slot("age")),
+        location=slot("place_name") or slot("location"),
+        municipality=slot("municipality"),
+        place_lat=_float(slot("place_lat")),
+        place_lon=_float(slot("place_lon")),
+        shown_services=[str(s) for s in shown][:20],
+        reason=reason_of(tracker, priority),
+    )
+
+
+class _HandoffAction(Action, ABC):
+    """Shared plumbing: the queue, the deployment and the clock, all replaceable in tests.
+
+    Abstract, so the rasa_sdk executor (which instantiates every concrete Action
+    subclass it finds) skips it.
+    """
+
+    @abstractmethod
+    def name(self) -> str: ...
+
+    def __init__(
+        self,
+        queue: hq.HandoffQueue | None = None,
+        *,
+        deployment: Deployment | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self._queue = queue
+        self._deployment = deployment
+        self._clock = clock
+
+    @property
+    def queue(self) -> hq.HandoffQueue:
+        return self._queue or default_queue()
+
+    @property
+    def deployment(self) -> Deployment:
+        return self._deployment or get_settings().deployment
+
+    def now(self) -> datetime:
+        """Return the current time in the municipality's time zone."""
+        tz = ZoneInfo(self.deployment.timezone)
+        return self._clock().astimezone(tz) if self._clock else datetime.now(tz)
+
+    def unavailable(self, dispatcher: CollectingDispatcher, exc: Exception) -> list[EventType]:
+        log.error("handoff database unavailable: %r", exc)
+        dispatcher.utter_message(response="utter_handoff_unavailable", contact_phone=self.deployment.contact_phone)
+        return []
+
+
+class ActionRequestHandoff(_HandoffAction):
+    """Queue the conversation for a person during opening hours, else tell when the helpdesk opens."""
+
+    def name(self) -> str:
+        return "action_request_handoff"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        now = self.now()
+        hours = self.deployment.opening_hours
+        if not hours.is_open(now):
+            opening = hours.next_opening(now)
+            dispatcher.utter_message(
+                response="utter_helpdesk_closed",
+                next_opening=hq.describe_moment(opening, now) if opening else "",
+                opening_hours=hours.describe(),
+            )
+            return []
+        priority = priority_of(tracker)
+        try:
+            ticket = self.queue.request(tracker.sender_id, summary_from(tracker, priority), priority=priority)
+            position = max(1, self.queue.position(ticket.id))
+        except SQLAlchemyError as exc:
+            return self.unavailable(dispatcher, exc)
+        dispatcher.utter_message(
+            response="utter_handoff_queued",
+            position=position,
+            wait_minutes=hq.expected_wait_minutes(position, self.deployment.average_handling_minutes),
+        )
+        return [SlotSet("handoff_status", "waiting")]
+
+
+class ActionCancelHandoff(_HandoffAction):
+    """Take the resident out of the queue and drop open callback requests (and their contact)."""
+
+    def name(self) -> str:
+        return "action_cancel_handoff"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        try:
+            self.queue.cancel(tracker.sender_id)
+            self.queue.cancel_callbacks(tracker.sender_id)
+        except SQLAlchemyError as exc:
+            return self.unavailable(dispatcher, exc)
+        dispatcher.utter_message(response="utter_handoff_cancelled")
+        return [SlotSet("handoff_status", "none"), SlotSet("callback_contact", None), SlotSet("callback_moment", None)]
+
+
+class ValidateCallbackForm(FormValidationAction):
+    """Check the callback contact (Dutch phone number or e-mail) and the preferred moment."""
+
+    def __init__(self, queue: hq.HandoffQueue | None = None, *, vault: Vault | None = None, use_vault: bool = True) -> None:
+        self._queue = queue
+        self._vault = vault
+        self._use_vault = use_vault
+
+    def name(self) -> str:
+        return "validate_callback_form"
+
+    @property
+    def queue(self) -> hq.HandoffQueue:
+        return self._queue or default_queue()
+
+    def _contact(self, conversation_id: str, slot_text: str) -> hq.Contact | None:
+        """Return the contact the resident gave: from the vault when the channel redacted it, else from the text."""
+        if any(tag in slot_text for tag in TAGS) and self._use_vault:
+            vault = self._vault or default_vault()
+            raw = vault.pop_latest(conversation_id) if vault is not None else None
+            return hq.parse_contact(raw)
+        return hq.parse_contact(slot_text)
+
+    def validate_callback_contact(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Return the redaction tag for a valid contact (the number itself stays out of the tracker)."""
+        try:
+            contact = self._contact(tracker.sender_id, str(slot_value or ""))
+            if contact is None:
+                dispatcher.utter_message(response="utter_invalid_contact")
+                return {"callback_contact": None}
+            self.queue.stage_contact(tracker.sender_id, contact)
+        except SQLAlchemyError as exc:
+            log.error("callback contact could not be stored: %r", exc)
+            dispatcher.utter_message(
+                response="utter_handoff_unavailable", contact_phone=get_settings().deployment.contact_phone
+            )
+            return {"callback_contact": None}
+        return {"callback_contact": contact.tag}
+
+    def validate_callback_moment(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Return the preferred moment as the resident said it (trimmed), or ask again when empty."""
+        moment = " ".join(str(slot_value or "").split())[: hq.MAX_MOMENT_CHARS]
+        if not moment or moment.startswith("/"):
+            return {"callback_moment": None}
+        return {"callback_moment": moment}
+
+
+class ActionSubmitCallback(_HandoffAction):
+    """Save the callback request with the staged contact."""
+
+    def name(self) -> str:
+        return "action_submit_callback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        moment = tracker.get_slot("callback_moment") or ""
+        priority = priority_of(tracker)
+        try:
+            self.queue.request_callback(
+                tracker.sender_id, moment, summary_from(tracker, priority), priority=priority
+            )
+        except hq.NoContact:
+            dispatcher.utter_message(response="utter_invalid_contact")
+            return [SlotSet("callback_contact", None), FollowupAction("callback_form")]
+        except hq.HandoffError:
+            return [SlotSet("callback_moment", None), FollowupAction("callback_form")]
+        except SQLAlchemyError as exc:
+            return self.unavailable(dispatcher, exc)
+        dispatcher.utter_message(response="utter_callback_saved", callback_moment=moment)
+        return [SlotSet("handoff_status", "callback")]
