@@ -6,7 +6,7 @@ socialmap.handoff, utter a domain.yml response with variables, return events.
 Responses used (text in domain.yml):
   utter_handoff_queued(position, wait_minutes)
   utter_helpdesk_closed(next_opening, opening_hours)   + buttons to /request_callback
-  utter_handoff_cancelled
+  utter_handoff_cancelled, utter_handoff_nothing_to_cancel
   utter_callback_saved(callback_moment)
   utter_invalid_contact
   utter_handoff_unavailable(contact_phone)
@@ -211,11 +211,14 @@ class ActionCancelHandoff(_HandoffAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         try:
-            self.queue.cancel(tracker.sender_id)
-            self.queue.cancel_callbacks(tracker.sender_id)
+            ticket = self.queue.cancel(tracker.sender_id)
+            callbacks = self.queue.cancel_callbacks(tracker.sender_id)
         except SQLAlchemyError as exc:
             return self.unavailable(dispatcher, exc)
-        dispatcher.utter_message(response="utter_handoff_cancelled")
+        if ticket is None and callbacks == 0:
+            dispatcher.utter_message(response="utter_handoff_nothing_to_cancel")
+        else:
+            dispatcher.utter_message(response="utter_handoff_cancelled")
         return [SlotSet("handoff_status", "none"), SlotSet("callback_contact", None), SlotSet("callback_moment", None)]
 
 

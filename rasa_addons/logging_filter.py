@@ -37,6 +37,10 @@ class RedactingFilter(logging.Filter):
                 record.msg = _redact_value(record.msg)
             if record.args:
                 record.args = _redact_value(record.args)
+            if record.exc_info and not record.exc_text:
+                # Exception texts can quote the message; format once, redacted, and let
+                # the formatter reuse this cached text.
+                record.exc_text = redact(_FORMATTER.formatException(record.exc_info)).text
         except Exception:  # a broken filter must never drop or break a log line
             pass
         return True
@@ -72,3 +76,4 @@ def install(logger_names: tuple[str, ...] = ("",)) -> RedactingFilter:
 
 
 _FILTER = RedactingFilter()
+_FORMATTER = logging.Formatter()

@@ -31,13 +31,13 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import text
 
 from socialmap import taxonomy
-from socialmap.catalog import Catalog, entity_fields, resources, search_entry
+from socialmap.catalog import Catalog, entity_fields, resources
 from socialmap.db import dispose_all
 from socialmap.importer import _upsert, import_paths
-from socialmap.search import SearchQuery, _filters, _haversine_km, _result, search
+from socialmap.search import SearchQuery, _haversine_km, _result, search, where_clauses
 
 # The Netherlands' land box (WGS84).
 LAT_RANGE = (50.75, 53.55)
@@ -134,9 +134,10 @@ def write_package(rows: dict[str, list[dict[str, Any]]], directory: Path) -> int
 
 def naive_scan(catalog: Catalog, query: SearchQuery) -> list[str]:
     """Return the service ids of the first page the way a full scan would: every row read, all distances computed."""
-    stmt = select(search_entry).where(*_filters(query, catalog.has_fts))
+    conds, params = where_clauses(query, catalog.has_fts)
+    sql = "SELECT * FROM search_entry" + (" WHERE " + " AND ".join(conds) if conds else "")
     with catalog.engine.connect() as conn:
-        rows = [dict(r) for r in conn.execute(stmt).mappings() if r["lat"] is not None]
+        rows = [dict(r) for r in conn.execute(text(sql), params).mappings() if r["lat"] is not None]
     scored = sorted(((_haversine_km(query.lat, query.lon, r["lat"], r["lon"]), r) for r in rows), key=lambda p: (p[0], p[1]["name"], p[1]["service_id"]))
     for radius in (10.0, 25.0, 50.0, 100.0):
         inside = [(km, r) for km, r in scored if km <= radius]
@@ -163,8 +164,9 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     parser.add_argument("--import-services", type=int, default=5_000)
     args = parser.parse_args(argv)
 
-    from socialmap.schedule import TZ
     from datetime import datetime
+
+    from socialmap.schedule import TZ
 
     now = datetime(2024, 6, 3, 9, 0, tzinfo=TZ)
     rng = random.Random(42)
@@ -193,7 +195,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
             timings.append((time.perf_counter() - started) * 1000)
             answers.append([r.service_id for r in page.results if r.distance_km is not None])
         scan_timings: list[float] = []
-        for query, expected in zip(queries[: args.scan_queries], answers):
+        for query, expected in zip(queries[: args.scan_queries], answers, strict=False):
             started = time.perf_counter()
             found = naive_scan(catalog, query)
             scan_timings.append((time.perf_counter() - started) * 1000)

@@ -133,8 +133,7 @@ search_entry = Table(
     Column("location_id", Text),
     Column("lat", Float),
     Column("lon", Float),
-    Column("cell_lat", Integer),
-    Column("cell_lon", Integer),
+    Column("cell", Integer),  # grid_key(lat, lon); NULL for services without a place
     Column("category", Text),
     Column("subcategories", Text, nullable=False, default="|"),  # "|coffee_morning|shared_meal|"
     Column("audiences", Text, nullable=False, default="|"),  # "|iedereen|ouderen|"
@@ -158,16 +157,26 @@ search_entry = Table(
     Column("schedules", Text, nullable=False, default="[]"),  # JSON list of HSDS schedule objects
     Column("search_text", Text, nullable=False, default=""),  # lower-cased, for the LIKE fallback
 )
-Index("ix_search_entry_cell", search_entry.c.category, search_entry.c.cell_lat, search_entry.c.cell_lon)
-Index("ix_search_entry_cell_any", search_entry.c.cell_lat, search_entry.c.cell_lon)
+Index("ix_search_entry_cell", search_entry.c.category, search_entry.c.cell)
+Index("ix_search_entry_cell_any", search_entry.c.cell)
 Index("ix_search_entry_service", search_entry.c.service_id)
 
 FTS_TABLE = "service_fts"
 
 
 def grid_cell(lat: float, lon: float) -> tuple[int, int]:
-    """Return the (cell_lat, cell_lon) integer grid cell of a coordinate."""
+    """Return the (row, column) integer grid cell of a coordinate."""
     return math.floor(lat / GRID_DEGREES), math.floor(lon / GRID_DEGREES)
+
+
+def cell_key(row: int, column: int) -> int:
+    """Return one positive integer for a grid cell, so a search can ask `cell IN (...)` on one index."""
+    return (row + 1000) * 10000 + (column + 2000)
+
+
+def grid_key(lat: float, lon: float) -> int:
+    """Return the grid cell key of a coordinate."""
+    return cell_key(*grid_cell(lat, lon))
 
 
 def valid_coordinates(lat: Any, lon: Any) -> bool:
@@ -470,7 +479,6 @@ def build_search_rows(catalog: Catalog, conn: Connection) -> tuple[list[dict[str
                 unplaceable = True
                 continue
             lat, lon = float(loc["latitude"]), float(loc["longitude"])
-            cell_lat, cell_lon = grid_cell(lat, lon)
             line, town, municipality = _address_text(next(iter(addresses.get(loc["id"], [])), None))
             sal_schedules = _applicable_schedules(
                 schedules_by_sal.get(sal["id"], []) + schedules_by_service.get(sid, []), sal["id"]
@@ -483,8 +491,7 @@ def build_search_rows(catalog: Catalog, conn: Connection) -> tuple[list[dict[str
                     "location_id": loc["id"],
                     "lat": lat,
                     "lon": lon,
-                    "cell_lat": cell_lat,
-                    "cell_lon": cell_lon,
+                    "cell": grid_key(lat, lon),
                     "location_name": loc.get("name", ""),
                     "address": line,
                     "town": town,
@@ -504,8 +511,7 @@ def build_search_rows(catalog: Catalog, conn: Connection) -> tuple[list[dict[str
                     "location_id": None,
                     "lat": None,
                     "lon": None,
-                    "cell_lat": None,
-                    "cell_lon": None,
+                    "cell": None,
                     "location_name": "",
                     "address": "",
                     "town": "",

@@ -13,7 +13,7 @@ import json
 import sys
 from collections import defaultdict
 from collections.abc import Iterator
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ _BACK_REFERENCES = {
 }  # fmt: skip
 
 
-@lru_cache(maxsize=None)
+@cache
 def schema_validator(entity: str) -> Draft202012Validator:
     """Return a validator for a full (nested) HSDS object, with `$ref`s resolved from the vendored schemas."""
     store = {}

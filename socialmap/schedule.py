@@ -10,10 +10,12 @@ with days but no times is "the whole day"; a schedule with only a
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -107,6 +109,19 @@ def parse_rule(row: dict[str, Any]) -> Rule:
     )
 
 
+ScheduleLike = dict[str, Any] | Rule
+
+
+def _rule(item: ScheduleLike) -> Rule:
+    return item if isinstance(item, Rule) else parse_rule(item)
+
+
+@lru_cache(maxsize=8192)
+def rules_from_json(schedules_json: str) -> tuple[Rule, ...]:
+    """Return the parsed rules of a JSON list of HSDS schedules (cached: search cards repeat)."""
+    return tuple(parse_rule(row) for row in json.loads(schedules_json or "[]"))
+
+
 def weekdays_of(row: dict[str, Any]) -> set[int]:
     """Return the weekdays (0 = Monday) on which a schedule can have a session."""
     rule = parse_rule(row)
@@ -179,7 +194,7 @@ def _local(now: datetime | None) -> datetime:
     return now.astimezone(TZ)
 
 
-def next_session(schedules: Iterable[dict[str, Any]], now: datetime | None = None) -> tuple[datetime, datetime] | None:
+def next_session(schedules: Iterable[ScheduleLike], now: datetime | None = None) -> tuple[datetime, datetime] | None:
     """Return (start, end) of the first session that has not ended yet at `now`, or None.
 
     A session that is running now counts: its start lies in the past.
@@ -187,7 +202,7 @@ def next_session(schedules: Iterable[dict[str, Any]], now: datetime | None = Non
     moment = _local(now)
     best: tuple[datetime, datetime] | None = None
     for row in schedules:
-        rule = parse_rule(row)
+        rule = _rule(row)
         # Start a day early so a session that began yesterday and runs past midnight counts.
         for start, end in _sessions(rule, moment.date() - timedelta(days=1)):
             if end <= moment:
@@ -198,12 +213,12 @@ def next_session(schedules: Iterable[dict[str, Any]], now: datetime | None = Non
     return best
 
 
-def next_occurrence(schedules: Iterable[dict[str, Any]], now: datetime | None = None) -> datetime | None:
+def next_occurrence(schedules: Iterable[ScheduleLike], now: datetime | None = None) -> datetime | None:
     """Return the start of the next session that starts after `now`, or None."""
     moment = _local(now)
     best: datetime | None = None
     for row in schedules:
-        for start, _end in _sessions(parse_rule(row), moment.date()):
+        for start, _end in _sessions(_rule(row), moment.date()):
             if start > moment:
                 if best is None or start < best:
                     best = start
@@ -211,7 +226,7 @@ def next_occurrence(schedules: Iterable[dict[str, Any]], now: datetime | None = 
     return best
 
 
-def is_open(schedules: Iterable[dict[str, Any]], now: datetime | None = None) -> bool:
+def is_open(schedules: Iterable[ScheduleLike], now: datetime | None = None) -> bool:
     """Return True when a session is running at `now`."""
     moment = _local(now)
     session = next_session(schedules, moment)
@@ -234,9 +249,13 @@ def _join_nl(words: list[str]) -> str:
     return ", ".join(words[:-1]) + " en " + words[-1]
 
 
-def describe(row: dict[str, Any]) -> str:
+def describe(row: ScheduleLike) -> str:
     """Return one schedule as short Dutch text, e.g. 'woensdag 10:00 - 12:00'."""
-    rule = parse_rule(row)
+    return _describe(_rule(row))
+
+
+@lru_cache(maxsize=4096)
+def _describe(rule: Rule) -> str:
     hours = _hours(rule)
     if rule.freq == "MONTHLY" and rule.days:
         parts = [
@@ -263,18 +282,18 @@ def describe(row: dict[str, Any]) -> str:
     return text or rule.description
 
 
-def when_text(schedules: list[dict[str, Any]], now: datetime | None = None) -> str:
+def when_text(schedules: Iterable[ScheduleLike], now: datetime | None = None) -> str:
     """Return when the next session is, as short Dutch text ('woensdag 10:00 - 12:00', 'nu open tot 16:00').
 
     Falls back to the schedule description when there is no computable session.
     """
-    if not schedules:
+    rules = [_rule(r) for r in schedules]
+    if not rules:
         return ""
     moment = _local(now)
-    rules = [parse_rule(r) for r in schedules]
-    if any(describe(r) == "dag en nacht" for r in schedules):
+    if any(describe(r) == "dag en nacht" for r in rules):
         return "dag en nacht"
-    session = next_session(schedules, moment)
+    session = next_session(rules, moment)
     if session is None:
         return next((r.description for r in rules if r.description), "")
     start, end = session

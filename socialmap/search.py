@@ -19,15 +19,15 @@ import sys
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, or_, select, text
+from sqlalchemy import bindparam, text
 from sqlalchemy.engine import Connection
-from sqlalchemy.sql.elements import ColumnElement
 
 from socialmap import taxonomy
-from socialmap.catalog import FTS_TABLE, GRID_DEGREES, Catalog, grid_cell, search_entry
-from socialmap.schedule import TZ, is_open, next_session, when_text
+from socialmap.catalog import FTS_TABLE, Catalog, cell_key, grid_cell
+from socialmap.schedule import TZ, next_session, rules_from_json, when_text
 from socialmap.settings import WEEKDAYS_NL
 
 DEFAULT_RADIUS_KM = 10.0
@@ -158,78 +158,111 @@ def fts_expression(keywords: str) -> str:
     return " AND ".join(f'"{w}"*' for w in words)
 
 
-def _filters(query: SearchQuery, fts: bool) -> list[ColumnElement[Any]]:
-    """Return the SQL conditions for every filter of the query except place and radius."""
-    e = search_entry.c
-    conds: list[ColumnElement[Any]] = []
+def where_clauses(query: SearchQuery, fts: bool) -> tuple[list[str], dict[str, Any]]:
+    """Return SQL conditions on `search_entry` for every filter except place, and their parameters.
+
+    Plain SQL (valid on SQLite and PostgreSQL) because this runs on every
+    search and building SQLAlchemy expressions cost more than the query itself.
+    """
+    conds: list[str] = []
+    params: dict[str, Any] = {}
     if query.category:
-        conds.append(e.category == query.category)
+        conds.append("category = :category")
+        params["category"] = query.category
     if query.subcategories:
-        conds.append(or_(*[e.subcategories.like(f"%|{s}|%") for s in query.subcategories]))
+        parts = []
+        for index, code in enumerate(query.subcategories):
+            parts.append(f"subcategories LIKE :sub{index}")
+            params[f"sub{index}"] = f"%|{code}|%"
+        conds.append("(" + " OR ".join(parts) + ")")
     if query.audience:
         # A service for "iedereen" (or without a stated group) is for every group.
-        conds.append(
-            or_(e.audiences.like(f"%|{query.audience}|%"), e.audiences.like("%|iedereen|%"), e.audiences == "|")
-        )
+        conds.append("(audiences LIKE :audience OR audiences LIKE '%|iedereen|%' OR audiences = '|')")
+        params["audience"] = f"%|{query.audience}|%"
     if query.age is not None:
-        conds.append(or_(e.min_age.is_(None), e.min_age <= query.age))
-        conds.append(or_(e.max_age.is_(None), e.max_age >= query.age))
+        conds.append("(min_age IS NULL OR min_age <= :age) AND (max_age IS NULL OR max_age >= :age)")
+        params["age"] = query.age
+    if query.free_only or query.max_cost is not None:
+        params["true"] = True
     if query.free_only:
-        conds.append(e.is_free.is_(True))
+        conds.append("is_free = :true")
     if query.max_cost is not None:
-        conds.append(or_(e.is_free.is_(True), e.min_cost <= query.max_cost))
+        conds.append("(is_free = :true OR min_cost <= :max_cost)")
+        params["max_cost"] = query.max_cost
     if query.weekday is not None:
-        conds.append(e.weekdays.op("&")(1 << query.weekday) != 0)
+        conds.append("(weekdays & :daybit) <> 0")
+        params["daybit"] = 1 << query.weekday
     if query.language:
-        conds.append(e.languages.like(f"%|{query.language.lower()}|%"))
+        conds.append("languages LIKE :language")
+        params["language"] = f"%|{query.language.lower()}|%"
     if query.keywords:
         words = re.findall(r"\w+", query.keywords.lower())
         if words and fts:
-            match = select(text("service_id")).select_from(text(FTS_TABLE)).where(text(f"{FTS_TABLE} MATCH :fts"))
-            conds.append(e.service_id.in_(match))
+            conds.append(f"service_id IN (SELECT service_id FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :fts)")
+            params["fts"] = fts_expression(query.keywords)
         else:
-            conds.extend(e.search_text.like(f"%{w}%") for w in words)
-    return conds
+            for index, word in enumerate(words):
+                conds.append(f"search_text LIKE :kw{index}")
+                params[f"kw{index}"] = f"%{word}%"
+    return conds, params
 
 
-def _cell_box(lat: float, lon: float, radius_km: float) -> ColumnElement[Any]:
+_LIGHT_COLUMNS = "id, service_id, lat, lon, name"
+
+
+@lru_cache(maxsize=512)
+def _statement(sql: str, expanding: tuple[str, ...]) -> Any:
+    """Return a compiled-once text statement (the same filter shapes repeat all day)."""
+    return text(sql).bindparams(*[bindparam(name, expanding=True) for name in expanding])
+
+
+def cells_for(lat: float, lon: float, radius_km: float) -> list[int]:
+    """Return the grid cell keys of the bounding box of a circle (a superset of the circle)."""
     dlat = radius_km / KM_PER_DEGREE_LAT
     cos_lat = math.cos(math.radians(lat))
     dlon = 180.0 if cos_lat < 0.01 else min(180.0, radius_km / (KM_PER_DEGREE_LAT * cos_lat))
     low = grid_cell(max(-90.0, lat - dlat), max(-180.0, lon - dlon))
     high = grid_cell(min(90.0, lat + dlat), min(180.0, lon + dlon))
-    e = search_entry.c
     # Crossing the antimeridian does not occur in a Dutch catalog; the clamp keeps it correct, if wider.
-    return and_(e.cell_lat.between(low[0], high[0]), e.cell_lon.between(low[1], high[1]))
+    return [cell_key(r, c) for r in range(low[0], high[0] + 1) for c in range(low[1], high[1] + 1)]
 
 
-def _params(query: SearchQuery) -> dict[str, Any]:
-    return {"fts": fts_expression(query.keywords)} if query.keywords else {}
+def _candidates(conn: Connection, query: SearchQuery, radius_km: float, fts: bool, with_remote: bool) -> list[Any]:
+    """Return light rows (id, service_id, lat, lon, name) in the radius's grid cells (and the remote ones)."""
+    conds, params = where_clauses(query, fts)
+    extra = "".join(f" AND {c}" for c in conds)
+    sql = f"SELECT {_LIGHT_COLUMNS} FROM search_entry WHERE cell IN :cells{extra}"
+    if with_remote:
+        # One round trip for both; the remote part uses the same (category, cell) index with cell NULL.
+        sql += f" UNION ALL SELECT {_LIGHT_COLUMNS} FROM search_entry WHERE cell IS NULL{extra}"
+    params["cells"] = cells_for(query.lat, query.lon, radius_km)
+    return list(conn.execute(_statement(sql, ("cells",)), params))
 
 
-def _nearby(
-    conn: Connection, query: SearchQuery, radius_km: float, fts: bool, distance: Callable[..., float]
-) -> list[tuple[float, dict[str, Any]]]:
-    """Return (distance, entry) within the radius, nearest first, one per service."""
-    stmt = select(search_entry).where(_cell_box(query.lat, query.lon, radius_km), *_filters(query, fts))
-    best: dict[str, tuple[float, dict[str, Any]]] = {}
-    for row in conn.execute(stmt, _params(query)).mappings():
-        km = distance(query.lat, query.lon, row["lat"], row["lon"])
+def _nearest(
+    rows: list[Any], query: SearchQuery, radius_km: float, distance: Callable[..., float]
+) -> list[tuple[float, Any]]:
+    """Return (distance, row) within the radius, nearest first, one (the nearest) per service."""
+    best: dict[str, tuple[float, Any]] = {}
+    for row in rows:
+        if row.lat is None:
+            continue
+        km = distance(query.lat, query.lon, row.lat, row.lon)
         if km > radius_km:
             continue
-        current = best.get(row["service_id"])
+        current = best.get(row.service_id)
         if current is None or km < current[0]:
-            best[row["service_id"]] = (km, dict(row))
-    return sorted(best.values(), key=lambda pair: (pair[0], pair[1]["name"], pair[1]["service_id"]))
+            best[row.service_id] = (km, row)
+    return sorted(best.values(), key=lambda pair: (pair[0], pair[1].name, pair[1].service_id))
 
 
-def _remote(conn: Connection, query: SearchQuery, fts: bool) -> list[dict[str, Any]]:
-    """Return the matching services without a place (national lines), by name."""
-    stmt = select(search_entry).where(search_entry.c.cell_lat.is_(None), *_filters(query, fts))
-    seen: dict[str, dict[str, Any]] = {}
-    for row in conn.execute(stmt, _params(query)).mappings():
-        seen.setdefault(row["service_id"], dict(row))
-    return sorted(seen.values(), key=lambda r: (r["name"], r["service_id"]))
+def _remote_only(rows: list[Any]) -> list[Any]:
+    """Return the rows without a place, one per service, by name."""
+    seen: dict[str, Any] = {}
+    for row in rows:
+        if row.lat is None:
+            seen.setdefault(row.service_id, row)
+    return sorted(seen.values(), key=lambda r: (r.name, r.service_id))
 
 
 def _codes(bar: str) -> list[str]:
@@ -290,9 +323,9 @@ def _reasons(
 def _result(
     query: SearchQuery, entry: dict[str, Any], km: float | None, place_name: str | None, now: datetime
 ) -> SearchResult:
-    schedules = json.loads(entry["schedules"] or "[]")
+    schedules = rules_from_json(entry["schedules"])
     session = next_session(schedules, now)
-    open_now = is_open(schedules, now)
+    open_now = session is not None and session[0] <= now < session[1]
     subs = _codes(entry["subcategories"])
     subcategory = next((s for s in query.subcategories if s in subs), None) or (subs[0] if subs else None)
     category = entry["category"] or (taxonomy.category_of(subcategory) if subcategory else "")
@@ -341,19 +374,29 @@ def search(query: SearchQuery, catalog: Catalog | None = None, *, place_name: st
     if now.tzinfo is None:
         now = now.replace(tzinfo=TZ)
     with catalog.engine.connect() as conn:
-        remote = _remote(conn, query, fts)
-        remote_ids = {r["service_id"] for r in remote}
-        for radius in radii:
-            nearby = [(km, row) for km, row in _nearby(conn, query, radius, fts, distance)]
-            if len(nearby) + len(remote_ids - {row["service_id"] for _, row in nearby}) >= MIN_RESULTS:
+        first = _candidates(conn, query, radii[0], fts, with_remote=True)
+        remote = _remote_only(first)
+        remote_ids = {r.service_id for r in remote}
+        rows = first
+        for step, radius in enumerate(radii):
+            if step:
+                rows = _candidates(conn, query, radius, fts, with_remote=False)
+            nearby = _nearest(rows, query, radius, distance)
+            if len(nearby) + len(remote_ids - {row.service_id for _, row in nearby}) >= MIN_RESULTS:
                 break
-    nearby_ids = {row["service_id"] for _, row in nearby}
-    combined: list[tuple[float | None, dict[str, Any]]] = [*nearby]
-    combined += [(None, r) for r in remote if r["service_id"] not in nearby_ids]
-    start = query.page * query.page_size
-    window = combined[start : start + query.page_size]
+        nearby_ids = {row.service_id for _, row in nearby}
+        combined: list[tuple[float | None, Any]] = [*nearby]
+        combined += [(None, r) for r in remote if r.service_id not in nearby_ids]
+        start = query.page * query.page_size
+        window = combined[start : start + query.page_size]
+        # Only the page's entries are read in full (schedules, contact, address).
+        wanted = [row.id for _, row in window]
+        full: dict[int, dict[str, Any]] = {}
+        if wanted:
+            page_rows = conn.execute(_statement("SELECT * FROM search_entry WHERE id IN :ids", ("ids",)), {"ids": wanted})
+            full = {r["id"]: dict(r) for r in page_rows.mappings()}
     return SearchPage(
-        results=[_result(query, row, km, place_name, now) for km, row in window],
+        results=[_result(query, full[row.id], km, place_name, now) for km, row in window],
         total=len(combined),
         radius_km=radius,
         widened=query.radius_km is None and radius > DEFAULT_RADIUS_KM,
@@ -407,11 +450,16 @@ def _json_default(value: Any) -> Any:
     raise TypeError(type(value))
 
 
-def run_cli(args: argparse.Namespace) -> int:
-    """Run `search`: geocode --near, search, print; return the exit code (2 on bad input)."""
-    from socialmap.geo import get_geocoder  # lazy: geocoding data loads only when needed
+def run_cli(args: argparse.Namespace, geocoder: Any = None) -> int:
+    """Run `search`: geocode --near, search, print; return the exit code (2 on bad input).
 
-    found = get_geocoder().geocode(args.near)
+    `geocoder` is anything with `geocode(text) -> GeocodeResult` (default: socialmap.geo's).
+    """
+    if geocoder is None:
+        from socialmap.geo import get_geocoder  # lazy: the gazetteer loads only when needed
+
+        geocoder = get_geocoder()
+    found = geocoder.geocode(args.near)
     if found.status == "outside":
         return _fail(f"{found.outside_name or args.near} ligt niet in ons gebied. Zoek met een plaats of postcode in Drenthe.")
     if found.status == "empty" or not args.near.strip():

@@ -113,7 +113,7 @@ def _page_vars(settings: Settings, socket_url: str) -> dict[str, str]:
         "opening_hours": deployment.opening_hours.describe() or "op werkdagen",
         "socket_url": socket_url,
         "widget_title": "Digitale assistent",
-        "widget_subtitle": f"Hulp en activiteiten in de buurt, gemeente {municipality}",
+        "widget_subtitle": "Hulp en activiteiten bij u in de buurt",
         "widget_color": "#00567a",
         "widget_pages": "/,/zorg-en-ondersteuning*",
     }
@@ -192,7 +192,10 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = get_settings()
     app = create_app(settings)
-    print(f"Demo-site van gemeente {settings.deployment.municipality}: http://{settings.web_host}:{settings.web_port}/", flush=True)
+    print(
+        f"Demo-site van gemeente {settings.deployment.municipality}: http://{settings.web_host}:{settings.web_port}/",
+        flush=True,
+    )
     web.run_app(app, host=settings.web_host, port=settings.web_port, print=None, access_log=None)
 
 

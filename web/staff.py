@@ -21,6 +21,7 @@ import asyncio
 import functools
 import html
 import logging
+import re
 import secrets
 import threading
 from dataclasses import dataclass, field
@@ -43,6 +44,7 @@ STATIC_DIR = Path(__file__).resolve().parent / "static" / "staff"
 SESSION_COOKIE = "medewerker_sessie"
 LOGIN_CSRF_COOKIE = "medewerker_login_csrf"
 MAX_MESSAGE_CHARS = 2000
+TICKET_ID_RE = re.compile(r"[0-9a-f]{32}")
 
 RASA_DOWN = (
     "De chatverbinding met de assistent werkt nu niet. Probeer het over een minuut opnieuw. "
@@ -367,6 +369,8 @@ async def queue_page(request: web.Request, session: st.StaffSession) -> web.Stre
 async def conversation_page(request: web.Request, session: st.StaffSession) -> web.StreamResponse:
     """Return the page of one conversation (summary, transcript, actions)."""
     ticket_id = request.match_info["ticket_id"]
+    if not TICKET_ID_RE.fullmatch(ticket_id):
+        raise web.HTTPNotFound(text="Dit gesprek bestaat niet.")
     return _render(
         "conversation.html",
         {"csrf_token": session.csrf_token, "staff_name": session.name, "ticket_id": ticket_id},
@@ -693,6 +697,15 @@ async def api_close_callback(request: web.Request, session: st.StaffSession) -> 
 # --- mounting -------------------------------------------------------------------------
 
 
+def _app_settings(app: web.Application) -> Settings | None:
+    """Return the settings the web server stored on the app, so the console uses the same ones."""
+    try:
+        from web.server import SETTINGS_KEY
+    except ImportError:
+        return None
+    return app.get(SETTINGS_KEY)
+
+
 def setup(
     app: web.Application,
     *,
@@ -700,7 +713,7 @@ def setup(
     search: SearchFn | None = None,
 ) -> None:
     """Mount the staff console at /medewerkers/ on `app` (tests may pass settings and a search function)."""
-    settings = settings or get_settings()
+    settings = settings or _app_settings(app) or get_settings()
     console = Console(settings=settings, rasa=RasaClient(settings.rasa_url, settings.rasa_token), search=search)
     app[CONSOLE_KEY] = console
 

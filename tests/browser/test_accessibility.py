@@ -52,4 +52,7 @@ def test_reduced_motion_turns_off_animation(page: Page, web_url: str) -> None:
     chat.open()
     expect(chat.panel).to_be_visible()
     assert page.evaluate("getComputedStyle(document.querySelector('.skw-panel')).animationName") == "none"
-    assert page.evaluate("getComputedStyle(document.querySelector('.skw-typing-dots span')).animationName") == "none"
+    assert (
+        page.evaluate("getComputedStyle(document.querySelector('.skw-typing-dots span')).animationName")
+        == "none"
+    )

@@ -20,7 +20,9 @@ def test_the_assistant_opens_with_who_it_is_and_finds_coffee_mornings(chat: Chat
     # The opening comes from the bot (domain.yml), not from the widget.
     assert "computer" in opening
     assert "BSN" in opening
-    expect(chat.log.get_by_role("link", name=re.compile("^https://"))).to_have_count(1)
+    # The privacy statement's URL in the opening is a safe link.
+    privacy = chat.log.locator("a.skw-link[href^='https://']").first
+    expect(privacy).to_have_attribute("rel", "noopener noreferrer")
     chat.search("Ik zoek een koffieochtend in Assen")
     screenshot(chat.page, "widget-results")
     # The cards are one list, each with a name, a place and a route link.
@@ -149,8 +151,14 @@ def test_the_widget_is_usable_on_a_320_pixel_wide_screen(page: Page, web_url: st
     box = chat.panel.bounding_box()
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 320
     # Nothing sticks out sideways: no horizontal scrolling inside the conversation.
-    assert page.evaluate("(() => { const l = document.querySelector('.skw-log'); return l.scrollWidth <= l.clientWidth; })()")
-    for control in (chat.input, page.get_by_role("button", name="Verstuur"), page.get_by_role("button", name="Chat sluiten")):
+    assert page.evaluate(
+        "(() => { const l = document.querySelector('.skw-log'); return l.scrollWidth <= l.clientWidth; })()"
+    )
+    for control in (
+        chat.input,
+        page.get_by_role("button", name="Verstuur"),
+        page.get_by_role("button", name="Chat sluiten"),
+    ):
         control_box = control.bounding_box()
         assert control_box is not None and control_box["x"] + control_box["width"] <= 320
     screenshot(page, "widget-320px")
@@ -167,3 +175,44 @@ def test_widget_settings_come_from_the_script_tag(chat: Chat) -> None:
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     page.wait_for_timeout(500)
     assert page.locator(".skw-root").count() == 0
+
+
+def test_a_dropped_connection_reconnects_and_sends_what_was_typed_meanwhile(chat: Chat) -> None:
+    page = chat.page
+    state = {"down": False}
+    sockets = []
+
+    def on_socket(ws) -> None:  # type: ignore[no-untyped-def]
+        if state["down"]:
+            ws.close()
+            return
+        ws.connect_to_server()
+        sockets.append(ws)
+
+    def on_polling(route) -> None:  # type: ignore[no-untyped-def]
+        if state["down"]:
+            route.abort()
+        else:
+            route.continue_()
+
+    # Between the page and Rasa, so the test can cut the line like a flaky mobile network.
+    page.route_web_socket(re.compile(r"/socket\.io/"), on_socket)
+    page.route(re.compile(r"/socket\.io/"), on_polling)
+    page.reload()
+    chat.open()
+    state["down"] = True
+    for ws in sockets:
+        ws.close()
+    expect(page.get_by_role("status").filter(has_text="geen verbinding")).to_be_visible(timeout=10_000)
+    before = chat.bot_messages.count()
+    chat.input.fill("Ik zoek een koffieochtend in Assen")
+    chat.input.press("Enter")
+    expect(chat.user_messages.last.locator(".skw-pending")).to_be_visible()
+    screenshot(page, "widget-offline")
+    page.wait_for_timeout(1500)
+    assert chat.bot_messages.count() == before
+    state["down"] = False
+    # socket.io retries by itself (at most 5 s apart); the queued message then goes out.
+    expect(chat.user_messages.last.locator(".skw-pending")).to_be_hidden(timeout=20_000)
+    chat.wait_for_bot(before + 1)
+    expect(page.get_by_role("status").filter(has_text="hersteld")).to_be_visible()

@@ -102,7 +102,9 @@ class FakePdok:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._thread.start()
         return self
 
@@ -143,8 +145,10 @@ class FakePdok:
         if self.mode == "garbage":
             self._send_raw(handler, 200, b"<html>onderhoud</html>{not json", "application/json")
             return
-        key = "".join(params.get("q", "").lower().split()) if params.get("fq") == "type:postcode" else " ".join(
-            params.get("q", "").lower().split()
+        key = (
+            "".join(params.get("q", "").lower().split())
+            if params.get("fq") == "type:postcode"
+            else " ".join(params.get("q", "").lower().split())
         )
         docs = self.docs.get(key, [])
         if self.mode == "bad_docs":

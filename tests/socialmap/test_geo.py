@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import subprocess
 import sys
 import threading
@@ -18,8 +19,8 @@ from socialmap.geo import (
     MUNICIPALITIES,
     Gazetteer,
     GazetteerError,
-    GeocodeResult,
     Geocoder,
+    GeocodeResult,
     distance_km,
     load_gazetteer,
     parse_postcode,
@@ -67,7 +68,9 @@ def test_gazetteer_has_at_least_150_woonplaatsen_without_duplicates(gazetteer: G
 
 
 def test_every_coordinate_lies_inside_drenthe(gazetteer: Gazetteer) -> None:
-    outside = [e.woonplaats for e in gazetteer.entries if not (52.55 <= e.lat <= 53.21 and 6.10 <= e.lon <= 7.10)]
+    outside = [
+        e.woonplaats for e in gazetteer.entries if not (52.55 <= e.lat <= 53.21 and 6.10 <= e.lon <= 7.10)
+    ]
     assert outside == []
 
 
@@ -107,16 +110,33 @@ def test_main_towns_have_their_postcodes(gazetteer: Gazetteer, woonplaats: str, 
 
 def test_reader_skips_comments_and_names_the_broken_line(tmp_path: Path) -> None:
     good = tmp_path / "good.csv"
-    good.write_text("# source: test\nwoonplaats,gemeente,lat,lon,postcodes\n# note\nAssen,Assen,53.0,6.56,9401 9402\n")
+    good.write_text(
+        "# source: test\nwoonplaats,gemeente,lat,lon,postcodes\n# note\nAssen,Assen,53.0,6.56,9401 9402\n"
+    )
     assert read_gazetteer(good)[0].postcodes == ("9401", "9402")
     bad = tmp_path / "bad.csv"
-    bad.write_text("woonplaats,gemeente,lat,lon,postcodes\nAssen,Assen,53.0,6.56,9401\nEmmen,Emmen,noord,6.9,7811\n")
+    bad.write_text(
+        "woonplaats,gemeente,lat,lon,postcodes\nAssen,Assen,53.0,6.56,9401\nEmmen,Emmen,noord,6.9,7811\n"
+    )
     with pytest.raises(GazetteerError, match="row 3"):
         read_gazetteer(bad)
     wrong_header = tmp_path / "header.csv"
     wrong_header.write_text("plaats,lat,lon\nAssen,53,6\n")
     with pytest.raises(GazetteerError, match="header"):
         read_gazetteer(wrong_header)
+
+
+def test_shipped_list_of_dutch_places_excludes_drenthe() -> None:
+    rows = read_csv_rows(geo.NL_PLACES_PATH)
+    provinces = {row["province"] for row in rows}
+    assert "Drenthe" not in provinces
+    assert {"Groningen", "Overijssel", "Friesland", "Noord-Holland"} <= provinces
+    assert {"Zwolle", "Groningen", "Amsterdam", "Steenwijk"} <= {row["name"] for row in rows}
+
+
+def read_csv_rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(line for line in handle if not line.startswith("#")))
 
 
 def test_importing_the_module_reads_no_data() -> None:
@@ -155,8 +175,8 @@ def test_importing_the_module_reads_no_data() -> None:
         ("emmer compascum", "Emmer-Compascuum", "Emmen", "woonplaats"),
         ("t Haantje", "'t Haantje", "Coevorden", "woonplaats"),
         ("’t haantje", "'t Haantje", "Coevorden", "woonplaats"),
-        ("2e Exloërmond", "Tweede Exloërmond", "Borger-Odoorn", "woonplaats"),
-        ("tweede exloermond", "Tweede Exloërmond", "Borger-Odoorn", "woonplaats"),
+        ("2e Exloërmond", "2e Exloërmond", "Borger-Odoorn", "woonplaats"),
+        ("tweede exloermond", "2e Exloërmond", "Borger-Odoorn", "woonplaats"),
         ("in de buurt van Assen", "Assen", "Assen", "woonplaats"),
         ("ik woon in zweeloo", "Zweeloo", "Coevorden", "woonplaats"),
         ("bij Emmen", "Emmen", "Emmen", "woonplaats"),
@@ -167,6 +187,8 @@ def test_importing_the_module_reads_no_data() -> None:
         ("gieten", "Gieten", "Aa en Hunze", "woonplaats"),
         ("Zeyen", "Zeyen", "Tynaarlo", "woonplaats"),
         ("Angelslo", "Angelslo", "Emmen", "woonplaats"),
+        ("Weerdinge", "Weerdinge", "Emmen", "woonplaats"),
+        ("lhee", "Lhee", "Westerveld", "woonplaats"),
         ("in Een", "Een", "Noordenveld", "woonplaats"),
         ("Een", "Een", "Noordenveld", "woonplaats"),
         ("De Wijk", "De Wijk", "De Wolden", "woonplaats"),
@@ -229,6 +251,7 @@ def test_every_listed_postcode_resolves_to_its_municipality(offline: Geocoder, g
         ("8011 AB", "8011 AB"),
         ("1012", "1012"),
         ("Steenwijk", "Steenwijk"),
+        ("IJhorst", "IJhorst"),  # De Wolden's neighbour, but in Staphorst (Overijssel)
     ],
 )
 def test_places_outside_drenthe_are_outside(offline: Geocoder, text: str, outside_name: str) -> None:
@@ -297,9 +320,9 @@ def test_parse_postcode_never_raises_and_is_idempotent(text: str) -> None:
         assert parse_postcode(parsed) == parsed
 
 
-_LETTERS = st.sampled_from([a + b for a in "ABCDEFGHIJKLMNOPQRSTUVWXYZ" for b in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"]).filter(
-    lambda pair: pair not in {"SA", "SD", "SS"}
-)
+_LETTERS = st.sampled_from(
+    [a + b for a in "ABCDEFGHIJKLMNOPQRSTUVWXYZ" for b in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"]
+).filter(lambda pair: pair not in {"SA", "SD", "SS"})
 
 
 @given(st.integers(1000, 9999), _LETTERS, st.sampled_from(["", " ", "  "]), st.booleans())
@@ -353,13 +376,21 @@ def test_pdok_postcode_answer_is_used(pdok: FakePdok, gazetteer: Gazetteer) -> N
 def test_pdok_pc4_answer_keeps_the_pc4(pdok: FakePdok, gazetteer: Gazetteer) -> None:
     result = pdok_geocoder(pdok, gazetteer).geocode("7741")
     assert result.status == "ok" and result.place is not None
-    assert (result.place.name, result.place.municipality, result.place.source) == ("7741", "Coevorden", "pdok")
+    assert (result.place.name, result.place.municipality, result.place.source) == (
+        "7741",
+        "Coevorden",
+        "pdok",
+    )
 
 
 def test_pdok_place_name_is_sent_without_filler_words(pdok: FakePdok, gazetteer: Gazetteer) -> None:
     result = pdok_geocoder(pdok, gazetteer).geocode("ik woon in Zweeloo")
     assert result.status == "ok" and result.place is not None
-    assert (result.place.name, result.place.municipality, result.place.source) == ("Zweeloo", "Coevorden", "pdok")
+    assert (result.place.name, result.place.municipality, result.place.source) == (
+        "Zweeloo",
+        "Coevorden",
+        "pdok",
+    )
     assert pdok.requests[-1]["q"] == "Zweeloo"
 
 

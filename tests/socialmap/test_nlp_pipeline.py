@@ -60,8 +60,8 @@ def test_lookup_lemmatizer_gives_dutch_lemmas(nlp: spacy.language.Language, word
         ("in de gemeente Aa en Hunze", "Aa en Hunze", "Aa en Hunze"),
         ("bij Emmer-Compascuum", "Emmer-Compascuum", "Emmer-Compascuum"),
         ("in Borger-Odoorn graag", "Borger-Odoorn", "Borger-Odoorn"),
-        ("ik woon in 2e Exloërmond", "2e Exloërmond", "Tweede Exloërmond"),
-        ("ik woon in tweede exloermond", "tweede exloermond", "Tweede Exloërmond"),
+        ("ik woon in 2e Exloërmond", "2e Exloërmond", "2e Exloërmond"),
+        ("ik woon in tweede exloermond", "tweede exloermond", "2e Exloërmond"),
         ("ik woon in 't Haantje", "'t Haantje", "'t Haantje"),
         ("iets in ZWEELOO", "ZWEELOO", "Zweeloo"),
         ("ik woon in Een", "Een", "Een"),
@@ -121,7 +121,7 @@ def test_ordinary_words_and_numbers_are_not_entities(nlp: spacy.language.Languag
 
 def test_name_variants_cover_hyphens_accents_and_articles() -> None:
     assert name_variants("Nieuw-Amsterdam") == ["Nieuw-Amsterdam", "Nieuw Amsterdam"]
-    assert "2e Exloermond" in name_variants("Tweede Exloërmond")
+    assert {"Tweede Exloërmond", "2e Exloermond", "Tweede Exloermond"} <= set(name_variants("2e Exloërmond"))
     assert "t Haantje" in name_variants("'t Haantje")
 
 
@@ -146,7 +146,9 @@ def test_committed_lookup_table_is_in_sync_with_the_gazetteer() -> None:
 def test_cli_builds_into_the_given_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     parser = argparse.ArgumentParser()
     nlp_pipeline.register_cli(parser.add_subparsers())
-    args = parser.parse_args(["nlp-build", "--out", str(tmp_path / "nl"), "--lookup", str(tmp_path / "l.yml")])
+    args = parser.parse_args(
+        ["nlp-build", "--out", str(tmp_path / "nl"), "--lookup", str(tmp_path / "l.yml")]
+    )
     assert args.func(args) == 0
     assert (tmp_path / "nl" / "meta.json").exists()
     assert (tmp_path / "l.yml").read_text(encoding="utf-8") == lookup_yaml(load_gazetteer())
@@ -160,6 +162,8 @@ def test_cli_reports_a_broken_gazetteer_without_a_traceback(
     broken.write_text("woonplaats,gemeente,lat,lon,postcodes\nAssen,Assen,noord,6.5,9401\n", encoding="utf-8")
     parser = argparse.ArgumentParser()
     nlp_pipeline.register_cli(parser.add_subparsers())
-    args = parser.parse_args(["nlp-build", "--out", str(tmp_path / "nl"), "--no-lookup", "--gazetteer", str(broken)])
+    args = parser.parse_args(
+        ["nlp-build", "--out", str(tmp_path / "nl"), "--no-lookup", "--gazetteer", str(broken)]
+    )
     assert args.func(args) == 1
     assert "Bouwen mislukt" in capsys.readouterr().err

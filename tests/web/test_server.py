@@ -146,7 +146,9 @@ async def test_pages_name_the_municipality_of_the_deployment(client: TestClient)
     ("name", "content_type"),
     [("widget.js", "text/javascript"), ("widget.css", "text/css"), ("socket.io.min.js", "text/javascript")],
 )
-async def test_widget_files_are_served_with_their_type(client: TestClient, name: str, content_type: str) -> None:
+async def test_widget_files_are_served_with_their_type(
+    client: TestClient, name: str, content_type: str
+) -> None:
     response = await client.get(f"/widget/{name}")
     assert response.status == 200
     assert response.content_type == content_type
@@ -156,7 +158,13 @@ async def test_widget_files_are_served_with_their_type(client: TestClient, name:
 
 @pytest.mark.parametrize(
     "path",
-    ["/widget/nope.js", "/widget/..%2Fserver.py", "/widget/.hidden.js", "/demo/index.html", "/widget/server.py"],
+    [
+        "/widget/nope.js",
+        "/widget/..%2Fserver.py",
+        "/widget/.hidden.js",
+        "/demo/index.html",
+        "/widget/server.py",
+    ],
 )
 async def test_other_files_are_not_served_and_errors_carry_the_headers(client: TestClient, path: str) -> None:
     response = await client.get(path)
@@ -167,7 +175,14 @@ async def test_other_files_are_not_served_and_errors_carry_the_headers(client: T
 
 def test_widget_never_writes_html_or_evaluates_code() -> None:
     source = (WIDGET_DIR / "widget.js").read_text(encoding="utf-8")
-    for forbidden in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"):
+    for forbidden in (
+        "innerHTML",
+        "outerHTML",
+        "insertAdjacentHTML",
+        "document.write",
+        "eval(",
+        "new Function",
+    ):
         assert forbidden not in source, forbidden
     # Timers with a string argument are eval in disguise.
     assert not re.search(r"setTimeout\(\s*['\"]", source)
@@ -213,7 +228,11 @@ def test_python_m_web_server_serves_and_prints_its_url(settings: Settings) -> No
     env = dict(os.environ, WEB_PORT=str(port), WEB_HOST="127.0.0.1", RASA_URL=RASA, PYTHONPATH=str(ROOT))
     env["SOCIALMAP_DEPLOYMENT"] = str(settings.deployment_file)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "web.server"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+        [sys.executable, "-m", "web.server"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
     )
     try:
         assert proc.stdout is not None

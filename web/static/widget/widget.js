@@ -837,7 +837,7 @@
       path: cfg.socketPath,
       reconnection: true,
       reconnectionDelay: 1000,
-      reconnectionDelayMax: 8000
+      reconnectionDelayMax: 5000
     });
     this.socket = socket;
     socket.on("connect", function () {
