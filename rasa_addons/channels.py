@@ -82,7 +82,7 @@ FALLBACK_TECHNICAL_PROBLEM = (
 
 # C0 control characters except tab, newline and carriage return, plus DEL.
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_SENDER_RE = re.compile(r"^[\w.:@\-]{1,%d}$" % MAX_SENDER_CHARS)
+_SENDER_RE = re.compile(rf"[\w.:@\-]{{1,{MAX_SENDER_CHARS}}}")
 
 
 # --- the state of one resident turn -----------------------------------------
@@ -109,11 +109,15 @@ _original_remote_run = RemoteAction.run
 _guard_installed = False
 
 
-async def _guarded_remote_run(self: RemoteAction, output_channel: Any, nlg: Any, tracker: Any, domain: Any) -> Any:
+async def _guarded_remote_run(
+    self: RemoteAction, output_channel: Any, nlg: Any, tracker: Any, domain: Any
+) -> Any:
     state = _TURN.get()
     if state is not None and state.action_failed:
         # The action server already failed in this turn: do not make the resident wait again.
-        raise RasaException(f"Skipped custom action '{self.name()}': the action server failed earlier in this turn")
+        raise RasaException(
+            f"Skipped custom action '{self.name()}': the action server failed earlier in this turn"
+        )
     try:
         return await asyncio.wait_for(
             _original_remote_run(self, output_channel, nlg, tracker, domain), timeout=_action_timeout_s()
@@ -223,7 +227,10 @@ async def technical_problem_message(agent: Any, sender_id: str, channel_name: st
                 return message
         except Exception as exc:
             logger.error("could not render %s: %s", TECHNICAL_PROBLEM_RESPONSE, type(exc).__name__)
-    return {"text": FALLBACK_TECHNICAL_PROBLEM.format(**variables), "utter_action": TECHNICAL_PROBLEM_RESPONSE}
+    return {
+        "text": FALLBACK_TECHNICAL_PROBLEM.format(**variables),
+        "utter_action": TECHNICAL_PROBLEM_RESPONSE,
+    }
 
 
 def _origin_allowed(origin: str | None, allowed: Iterable[str]) -> bool:
@@ -264,7 +271,9 @@ class RedactingRestInput(RestInput):
         return cls(allowed_origins=_configured_origins(credentials))
 
     def __init__(self, allowed_origins: Iterable[str] | None = None) -> None:
-        self.allowed_origins = tuple(allowed_origins) if allowed_origins is not None else get_settings().allowed_origins
+        self.allowed_origins = (
+            tuple(allowed_origins) if allowed_origins is not None else get_settings().allowed_origins
+        )
         install_runtime_guards()
 
     def _parse(self, request: Request) -> tuple[str, str, dict[str, Any] | None] | HTTPResponse:
@@ -283,8 +292,10 @@ class RedactingRestInput(RestInput):
         sender = payload.get("sender")
         if isinstance(sender, int) and not isinstance(sender, bool):
             sender = str(sender)
-        if not isinstance(sender, str) or not _SENDER_RE.match(sender):
-            return _error(400, "sender must be a string of letters, digits, '-', '_', '.', ':' or '@' (max 128)")
+        if not isinstance(sender, str) or not _SENDER_RE.fullmatch(sender):
+            return _error(
+                400, "sender must be a string of letters, digits, '-', '_', '.', ':' or '@' (max 128)"
+            )
         message = payload.get("message")
         if not isinstance(message, str):
             return _error(400, "message must be a string")
@@ -325,7 +336,9 @@ class RedactingRestInput(RestInput):
                 logger.error("rest: handling the message was cancelled (sender %s)", sender_id)
             except Exception as exc:
                 crashed = True
-                logger.error("rest: handling the message failed: %s (sender %s)", type(exc).__name__, sender_id)
+                logger.error(
+                    "rest: handling the message failed: %s (sender %s)", type(exc).__name__, sender_id
+                )
             finally:
                 _TURN.reset(token)
             if state.action_failed or (crashed and not collector.messages):
@@ -340,7 +353,17 @@ class RedactingRestInput(RestInput):
 
 # --- socket.io ----------------------------------------------------------------
 
-_DATA_KEYS = {"text", "timestamp", "buttons", "quick_replies", "custom", "elements", "attachment", "image", "recipient_id"}
+_DATA_KEYS = {
+    "text",
+    "timestamp",
+    "buttons",
+    "quick_replies",
+    "custom",
+    "elements",
+    "attachment",
+    "image",
+    "recipient_id",
+}
 
 
 def bot_uttered_payload(message: dict[str, Any]) -> dict[str, Any]:
@@ -430,7 +453,9 @@ class RedactingSocketIOInput(SocketIOInput):
 
     def __init__(self, *args: Any, allowed_origins: Iterable[str] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.allowed_origins = list(allowed_origins) if allowed_origins is not None else list(get_settings().allowed_origins)
+        self.allowed_origins = (
+            list(allowed_origins) if allowed_origins is not None else list(get_settings().allowed_origins)
+        )
         self.app: Sanic | None = None
         install_runtime_guards()
 
@@ -444,7 +469,9 @@ class RedactingSocketIOInput(SocketIOInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """Return the socket.io blueprint (same events as Rasa's, with our checks)."""
         # Only the configured origins: never "*" and never [] (which switches the check off).
-        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=self.allowed_origins or ["http://127.0.0.1"])
+        sio = AsyncServer(
+            async_mode="sanic", cors_allowed_origins=self.allowed_origins or ["http://127.0.0.1"]
+        )
         webhook = _RememberingSocketBlueprint(self, sio, self.socketio_path, "socketio_webhook", __name__)
         self.sio = sio
 
@@ -471,7 +498,7 @@ class RedactingSocketIOInput(SocketIOInput):
         @sio.on("session_request", namespace=self.namespace)
         async def session_request(sid: str, data: Any) -> None:
             session_id = data.get("session_id") if isinstance(data, dict) else None
-            if not isinstance(session_id, str) or not _SENDER_RE.match(session_id):
+            if not isinstance(session_id, str) or not _SENDER_RE.fullmatch(session_id):
                 session_id = uuid.uuid4().hex
             if self.session_persistence:
                 entered = sio.enter_room(sid, session_id)
@@ -494,7 +521,7 @@ class RedactingSocketIOInput(SocketIOInput):
             return
         if self.session_persistence:
             sender_id = data.get("session_id")
-            if not isinstance(sender_id, str) or not _SENDER_RE.match(sender_id):
+            if not isinstance(sender_id, str) or not _SENDER_RE.fullmatch(sender_id):
                 logger.warning("socket.io: ignored a message without a valid session_id")
                 return
         else:
@@ -518,10 +545,14 @@ class RedactingSocketIOInput(SocketIOInput):
         token = _TURN.set(state)
         crashed = False
         try:
-            await on_new_message(UserMessage(safe_text, output, sender_id, input_channel=self.name(), metadata=metadata))
+            await on_new_message(
+                UserMessage(safe_text, output, sender_id, input_channel=self.name(), metadata=metadata)
+            )
         except Exception as exc:
             crashed = True
-            logger.error("socket.io: handling the message failed: %s (sender %s)", type(exc).__name__, sender_id)
+            logger.error(
+                "socket.io: handling the message failed: %s (sender %s)", type(exc).__name__, sender_id
+            )
         finally:
             _TURN.reset(token)
         if state.action_failed or (crashed and output.sent == 0):

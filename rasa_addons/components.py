@@ -73,6 +73,8 @@ class CrisisSafetyNet(GraphComponent, IntentClassifier):
             if previous.get(INTENT_NAME_KEY) != name:
                 logger.info("crisis safety net overrides intent %r", previous.get(INTENT_NAME_KEY))
             message.data[INTENT] = dict(crisis)
-            ranking = [r for r in (message.data.get(INTENT_RANKING_KEY) or []) if r.get(INTENT_NAME_KEY) != name]
+            ranking = [
+                r for r in (message.data.get(INTENT_RANKING_KEY) or []) if r.get(INTENT_NAME_KEY) != name
+            ]
             message.data[INTENT_RANKING_KEY] = [dict(crisis), *ranking]
         return messages

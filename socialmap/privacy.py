@@ -117,14 +117,28 @@ def is_valid_bsn(value: str) -> bool:
     digits = digits_of(value)
     if len(digits) != 9 or digits == "000000000":
         return False
-    total = sum(int(d) * w for d, w in zip(digits[:8], range(9, 1, -1)))
+    total = sum(int(d) * w for d, w in zip(digits[:8], range(9, 1, -1), strict=True))
     return (total - int(digits[8])) % 11 == 0
 
 
 # Length of the IBAN per country (the countries a Drenthe resident is likely to use).
 IBAN_LENGTHS: dict[str, int] = {
-    "NL": 18, "BE": 16, "DE": 22, "LU": 20, "FR": 27, "GB": 22, "ES": 24, "IT": 27,
-    "PL": 28, "AT": 20, "CH": 21, "DK": 18, "PT": 25, "IE": 22, "TR": 26, "RO": 24,
+    "NL": 18,
+    "BE": 16,
+    "DE": 22,
+    "LU": 20,
+    "FR": 27,
+    "GB": 22,
+    "ES": 24,
+    "IT": 27,
+    "PL": 28,
+    "AT": 20,
+    "CH": 21,
+    "DK": 18,
+    "PT": 25,
+    "IE": 22,
+    "TR": 26,
+    "RO": 24,
 }
 
 
@@ -162,7 +176,9 @@ PHONE_RE = re.compile(
     r"(?![\d:]|[.,]\d)"
 )
 # Service numbers: 0800 / 0900 / 0906 / 0909 + 4 or 7 digits.
-SERVICE_RE = re.compile(r"(?<![\w+@])(?P<num>09[0-9]{2}|0800)[ \-.]{0,2}(?:\d{4}(?![ \-.]?\d)|\d{3}[ \-.]?\d{4})(?![\d:])")
+SERVICE_RE = re.compile(
+    r"(?<![\w+@])(?P<num>09[0-9]{2}|0800)[ \-.]{0,2}(?:\d{4}(?![ \-.]?\d)|\d{3}[ \-.]?\d{4})(?![\d:])"
+)
 DATE_LIKE_RE = re.compile(r"^\(?\d{2}[-/.]\d{2}[-/.]\d{2,4}")
 
 IBAN_START_RE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{2})\s?(\d{2})(?=\s?[A-Za-z0-9]{4})")
@@ -182,7 +198,9 @@ BIRTH_KEY = (
     r"date\s+of\s+birth|dob)"
 )
 # Keyword before the date ("geboren op 12-03-1950") or after it ("op 1 maart 1950 geboren").
-BIRTH_BEFORE_RE = re.compile(r"\b" + BIRTH_KEY + r"(?![a-z])[^\d\n]{0,30}?(?P<date>" + DATE + r")(?!\d)", re.IGNORECASE)
+BIRTH_BEFORE_RE = re.compile(
+    r"\b" + BIRTH_KEY + r"(?![a-z])[^\d\n]{0,30}?(?P<date>" + DATE + r")(?!\d)", re.IGNORECASE
+)
 BIRTH_AFTER_RE = re.compile(r"(?<!\d)(?P<date>" + DATE + r")(?!\d)[^\d\n]{0,12}?\bgeboren\b", re.IGNORECASE)
 
 STREET_SUFFIXES = (
@@ -200,11 +218,32 @@ _NOT_HOUSE = (
     r"maanden|maand\b|personen|mensen|kinderen|deelnemers|plaatsen|%|procent|[.,:]\d|\d))"
 )
 ADDRESS_RE = re.compile(
-    r"(?<![\w\-])(?P<street>" + _PREFIX + r"[A-Za-zÀ-ÿ'\-]*(?i:" + STREET_SUFFIXES + r")(?:\s+(?:ZZ|NZ|OZ|WZ))?)\s+" + _HOUSE_NO + _NOT_HOUSE,
+    r"(?<![\w\-])(?P<street>"
+    + _PREFIX
+    + r"[A-Za-zÀ-ÿ'\-]*(?i:"
+    + STREET_SUFFIXES
+    + r")(?:\s+(?:ZZ|NZ|OZ|WZ))?)\s+"
+    + _HOUSE_NO
+    + _NOT_HOUSE,
     re.UNICODE,
 )
 # Lower-case words that look like streets but end a sentence about something else.
-_PREFIX_WORDS_TO_DROP = {"op", "in", "aan", "Op", "In", "Aan", "Ik", "We", "Wij", "Mijn", "Ons", "Onze", "U", "Uw"}
+_PREFIX_WORDS_TO_DROP = {
+    "op",
+    "in",
+    "aan",
+    "Op",
+    "In",
+    "Aan",
+    "Ik",
+    "We",
+    "Wij",
+    "Mijn",
+    "Ons",
+    "Onze",
+    "U",
+    "Uw",
+}
 
 
 def _candidates_address(text: str) -> Iterable[Found]:
@@ -273,7 +312,12 @@ def _candidates_phone(text: str, mobile_only: bool = False) -> Iterable[Found]:
         local = "0" + digits[-9:]
         # Two-digit "area codes" other than 06 are dates ("01-03-1950 10").
         first_group = re.match(r"\(?(\d+)", value)
-        if first_group and value.startswith("0") and len(first_group.group(1)) == 2 and first_group.group(1) != "06":
+        if (
+            first_group
+            and value.startswith("0")
+            and len(first_group.group(1)) == 2
+            and first_group.group(1) != "06"
+        ):
             continue
         if _is_public_number(value):
             continue
@@ -347,7 +391,13 @@ def redact(text: str) -> Redaction:
     if not text or not any(ch.isdigit() or ch == "@" for ch in text):
         return Redaction(text, [])
     candidates: list[Found] = []
-    for finder in (_candidates_email, _candidates_iban, _candidates_birth, _candidates_bsn, _candidates_address):
+    for finder in (
+        _candidates_email,
+        _candidates_iban,
+        _candidates_birth,
+        _candidates_bsn,
+        _candidates_address,
+    ):
         candidates.extend(finder(text))
     candidates.extend(_candidates_phone(text))
     result = _apply(text, candidates)
@@ -361,7 +411,13 @@ def redact(text: str) -> Redaction:
 
 def _all_candidates(text: str) -> list[Found]:
     out: list[Found] = []
-    for finder in (_candidates_email, _candidates_iban, _candidates_birth, _candidates_bsn, _candidates_address):
+    for finder in (
+        _candidates_email,
+        _candidates_iban,
+        _candidates_birth,
+        _candidates_bsn,
+        _candidates_address,
+    ):
         out.extend(finder(text))
     out.extend(_candidates_phone(text))
     return out
@@ -470,7 +526,9 @@ class ContactVault:
         self.ensure_schema()
         with self.engine.begin() as conn:
             result = conn.execute(
-                delete(contact_vault_table).where(contact_vault_table.c.conversation_id == str(conversation_id))
+                delete(contact_vault_table).where(
+                    contact_vault_table.c.conversation_id == str(conversation_id)
+                )
             )
             return int(result.rowcount or 0)
 
@@ -479,7 +537,9 @@ class ContactVault:
         self.ensure_schema()
         cutoff = cutoff or (self._clock() - VAULT_TTL)
         with self.engine.begin() as conn:
-            result = conn.execute(delete(contact_vault_table).where(contact_vault_table.c.created_at < cutoff))
+            result = conn.execute(
+                delete(contact_vault_table).where(contact_vault_table.c.created_at < cutoff)
+            )
             return int(result.rowcount or 0)
 
     def _latest_row(self, conversation_id: str, kind: str | None, conn: Any = None) -> Any:
@@ -573,7 +633,9 @@ def purge(days: int | None = None, now: datetime | None = None) -> dict[str, Any
 class RetentionScheduler(threading.Thread):
     """A daemon thread that runs `purge()` at start and then every `interval_hours`."""
 
-    def __init__(self, interval_hours: float = 6.0, days: int | None = None, purge_fn: Callable[..., Any] = purge):
+    def __init__(
+        self, interval_hours: float = 6.0, days: int | None = None, purge_fn: Callable[..., Any] = purge
+    ):
         super().__init__(name="retention-purge", daemon=True)
         if interval_hours <= 0:
             raise ValueError("interval_hours must be positive")
@@ -624,5 +686,7 @@ def _cmd_purge(args: argparse.Namespace) -> int:
 def register_cli(sub: Any) -> None:
     """Add `purge [--days N]` to the CLI."""
     parser = sub.add_parser("purge", help="verwijder gesprekken en terugbelverzoeken na de bewaartermijn")
-    parser.add_argument("--days", type=int, default=None, help="bewaartermijn in dagen (standaard uit deployment.yml)")
+    parser.add_argument(
+        "--days", type=int, default=None, help="bewaartermijn in dagen (standaard uit deployment.yml)"
+    )
     parser.set_defaults(func=_cmd_purge)

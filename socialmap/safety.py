@@ -67,12 +67,16 @@ _PATTERNS: list[str] = [
     # self-harm
     r"\b" + _ME + r" (?:iets |wat )?(?:aan ?doen|aan ?te doen|aandoe|aan gedaan|aangedaan)\b",
     r"\b(?:doe|deed|ga|zal) (?:ik )?" + _ME + r" (?:iets |wat )aan\b",
-    r"\b" + _ME + r" (?:pijn (?:doen|te doen|gedaan|doe)|beschadigen|verwonden|snijden|te snijden|krassen|branden)\b",
+    r"\b"
+    + _ME
+    + r" (?:pijn (?:doen|te doen|gedaan|doe)|beschadigen|verwonden|snijden|te snijden|krassen|branden)\b",
     r"\b(?:doe|deed) (?:ik )?" + _ME + r" pijn\b",
     r"\bsnij(?:d|den|dt)? (?:ik )?(?:in )?" + _ME + r"\b",
     r"\bsnijden in (?:" + _ME + r"|" + _MY + r" (?:arm|armen|pols|polsen|benen|been|huid))\b",
     r"\b(?:in|op) " + _MY + r" (?:arm|armen|pols|polsen|benen) (?:snijden|krassen|kerven)\b",
-    r"\b(?:kras|krast|krassen|kerf|kerven|snij|snijd|snijden) (?:ik )?(?:in|op) " + _MY + r" (?:arm|armen|pols|polsen|benen|been|huid)\b",
+    r"\b(?:kras|krast|krassen|kerf|kerven|snij|snijd|snijden) (?:ik )?(?:in|op) "
+    + _MY
+    + r" (?:arm|armen|pols|polsen|benen|been|huid)\b",
     r"\bzelfbeschadiging\b",
     r"\bzelfverwonding\b",
     r"\bautomutilatie\b",

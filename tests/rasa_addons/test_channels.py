@@ -87,13 +87,17 @@ async def served(tmp_path: Path) -> AsyncIterator[Served]:
     bot = FakeBot()
     app = Sanic(f"test_channels_{uuid.uuid4().hex}")
     domain = Domain.empty()
-    app.ctx.agent = Agent(TemplatedNaturalLanguageGenerator({"utter_technical_problem": [{"text": APOLOGY}]}), domain)
+    app.ctx.agent = Agent(
+        TemplatedNaturalLanguageGenerator({"utter_technical_problem": [{"text": APOLOGY}]}), domain
+    )
     rest = RedactingRestInput(allowed_origins=[ORIGIN])
     sio_channel = RedactingSocketIOInput(session_persistence=True, allowed_origins=[ORIGIN])
     app.blueprint(rest.blueprint(bot), url_prefix="/webhooks/rest")
     app.blueprint(sio_channel.blueprint(bot), url_prefix="/webhooks/socketio")
     port = _free_port()
-    server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False)
+    server = await app.create_server(
+        host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False
+    )
     assert server is not None
     await server.startup()
     try:
@@ -104,11 +108,15 @@ async def served(tmp_path: Path) -> AsyncIterator[Served]:
         engine.dispose()
 
 
-async def _post(url: str, body: bytes | str | None, content_type: str = "application/json", **headers: str) -> tuple[int, Any]:
+async def _post(
+    url: str, body: bytes | str | None, content_type: str = "application/json", **headers: str
+) -> tuple[int, Any]:
     data = body.encode("utf-8") if isinstance(body, str) else body
     async with aiohttp.ClientSession() as session:
         async with session.post(
-            f"{url}/webhooks/rest/webhook", data=data or b"", headers={"Content-Type": content_type, **headers}
+            f"{url}/webhooks/rest/webhook",
+            data=data or b"",
+            headers={"Content-Type": content_type, **headers},
         ) as resp:
             text = await resp.text()
             try:
@@ -121,7 +129,9 @@ async def _post(url: str, body: bytes | str | None, content_type: str = "applica
 
 
 async def test_rest_redacts_before_rasa_sees_the_message_and_keeps_the_contact_apart(served: Served) -> None:
-    status, body = await _post(served.url, json.dumps({"sender": "abc", "message": "bel mij op 06-12345678 aub"}))
+    status, body = await _post(
+        served.url, json.dumps({"sender": "abc", "message": "bel mij op 06-12345678 aub"})
+    )
     assert status == 200
     assert served.bot.seen[-1].text == "bel mij op [TELEFOON] aub"
     assert served.bot.seen[-1].input_channel == "rest"
@@ -159,6 +169,7 @@ async def test_rest_cuts_very_long_messages(served: Served) -> None:
         (b'{"sender": "", "message": "hoi"}', "application/json"),
         (b'{"sender": {"a": 1}, "message": "hoi"}', "application/json"),
         (b'{"sender": "a b\\u0000", "message": "hoi"}', "application/json"),
+        (b'{"sender": "abc\\n", "message": "hoi"}', "application/json"),
         (b'{"sender": "a"}', "application/json"),
         (b'{"sender": "a", "message": {"text": "hoi"}}', "application/json"),
         (b'{"sender": "a", "message": 12}', "application/json"),
@@ -170,14 +181,19 @@ async def test_rest_cuts_very_long_messages(served: Served) -> None:
         (b"[" * 5000 + b"]" * 5000, "application/json"),
     ],
 )
-async def test_rest_answers_bad_input_with_400_and_a_short_json_error(served: Served, body: bytes, content_type: str) -> None:
+async def test_rest_answers_bad_input_with_400_and_a_short_json_error(
+    served: Served, body: bytes, content_type: str
+) -> None:
     status, answer = await _post(served.url, body, content_type)
     assert status == 400
     assert isinstance(answer, dict) and isinstance(answer.get("error"), str) and len(answer["error"]) < 120
     assert served.bot.seen == []
 
 
-@pytest.mark.parametrize("text", ["😀😀😀", "مرحبا كيف حالك", "<script>alert(1)</script>", "'; DROP TABLE events; --", "{{7*7}} ${7*7}"])
+@pytest.mark.parametrize(
+    "text",
+    ["😀😀😀", "مرحبا كيف حالك", "<script>alert(1)</script>", "'; DROP TABLE events; --", "{{7*7}} ${7*7}"],
+)
 async def test_rest_accepts_odd_but_valid_text(served: Served, text: str) -> None:
     status, body = await _post(served.url, json.dumps({"sender": "abc", "message": text}))
     assert status == 200 and body[0]["text"] == f"U zei: {text}"
@@ -191,13 +207,17 @@ async def test_rest_refuses_a_foreign_origin_and_accepts_the_configured_one(serv
     assert status == 200
 
 
-async def test_rest_does_not_log_the_raw_text_when_rasa_fails(served: Served, caplog: pytest.LogCaptureFixture) -> None:
+async def test_rest_does_not_log_the_raw_text_when_rasa_fails(
+    served: Served, caplog: pytest.LogCaptureFixture
+) -> None:
     async def crash(message: UserMessage) -> None:
         raise RuntimeError("boom")
 
     served.bot.behaviour = crash
     with caplog.at_level(logging.DEBUG):
-        status, body = await _post(served.url, json.dumps({"sender": "abc", "message": "mijn bsn is 111222333"}))
+        status, body = await _post(
+            served.url, json.dumps({"sender": "abc", "message": "mijn bsn is 111222333"})
+        )
     assert status == 200
     assert body[0]["text"].startswith("Sorry, er ging iets mis. Bel ")
     assert "111222333" not in caplog.text
@@ -235,9 +255,13 @@ def _processor_like(action_url: str, calls: list[float]) -> Callable[[UserMessag
         for name in ("action_search", "action_other"):
             started = time.monotonic()
             try:
-                await RemoteAction(name, EndpointConfig(action_url)).run(message.output_channel, nlg, tracker, domain)
+                await RemoteAction(name, EndpointConfig(action_url)).run(
+                    message.output_channel, nlg, tracker, domain
+                )
             except Exception:
-                logging.getLogger("rasa.core.processor").exception("Encountered an exception while running action")
+                logging.getLogger("rasa.core.processor").exception(
+                    "Encountered an exception while running action"
+                )
             calls.append(time.monotonic() - started)
 
     return behaviour
@@ -250,7 +274,9 @@ async def test_slow_action_server_gives_a_dutch_apology_within_five_seconds(
     calls: list[float] = []
     served.bot.behaviour = _processor_like(slow_action_server, calls)
     started = time.monotonic()
-    status, body = await _post(served.url, json.dumps({"sender": "abc", "message": "ik zoek een koffieochtend"}))
+    status, body = await _post(
+        served.url, json.dumps({"sender": "abc", "message": "ik zoek een koffieochtend"})
+    )
     elapsed = time.monotonic() - started
     assert status == 200
     assert elapsed < 5
@@ -270,7 +296,9 @@ async def test_action_server_down_gives_the_apology(served: Served) -> None:
 # --- socket.io -----------------------------------------------------------------
 
 
-async def _socket_client(url: str, origin: str = ORIGIN) -> tuple[socketio.AsyncClient, list[dict], asyncio.Queue]:
+async def _socket_client(
+    url: str, origin: str = ORIGIN
+) -> tuple[socketio.AsyncClient, list[dict], asyncio.Queue]:
     client = socketio.AsyncClient(reconnection=False)
     received: list[dict] = []
     queue: asyncio.Queue = asyncio.Queue()
@@ -293,9 +321,14 @@ async def test_socketio_sends_one_bot_uttered_per_message_in_the_contract_shape(
         out = message.output_channel
         await out.send_response(
             message.sender_id,
-            {"text": "Eerste alinea.\n\nTweede alinea.", "buttons": [{"title": "Meer", "payload": "/show_more"}]},
+            {
+                "text": "Eerste alinea.\n\nTweede alinea.",
+                "buttons": [{"title": "Meer", "payload": "/show_more"}],
+            },
         )
-        await out.send_response(message.sender_id, {"text": "Kaart", "custom": {"type": "result_card", "card": {"name": "X"}}})
+        await out.send_response(
+            message.sender_id, {"text": "Kaart", "custom": {"type": "result_card", "card": {"name": "X"}}}
+        )
 
     served.bot.behaviour = answer
     client, received, queue = await _socket_client(served.url)
@@ -344,7 +377,12 @@ async def test_socketio_ignores_malformed_messages(served: Served) -> None:
     try:
         await client.emit("session_request", {"session_id": "sess-3"})
         await asyncio.wait_for(queue.get(), 5)
-        for bad in ["plain string", {"message": 12, "session_id": "sess-3"}, {"message": "hoi"}, {"message": "\x00", "session_id": "sess-3"}]:
+        for bad in [
+            "plain string",
+            {"message": 12, "session_id": "sess-3"},
+            {"message": "hoi"},
+            {"message": "\x00", "session_id": "sess-3"},
+        ]:
             await client.emit("user_uttered", bad)
         await client.emit("user_uttered", {"message": "hallo", "session_id": "sess-3"})
         reply = await asyncio.wait_for(queue.get(), 5)
@@ -356,7 +394,13 @@ async def test_socketio_ignores_malformed_messages(served: Served) -> None:
 
 def test_staff_message_metadata_reaches_the_widget_as_metadata() -> None:
     # BotUttered.message() merges the event metadata into the top level.
-    message = {"text": "Hallo, ik ben Anja.", "timestamp": 1.0, "from": "staff", "staff_name": "Anja", "buttons": None}
+    message = {
+        "text": "Hallo, ik ben Anja.",
+        "timestamp": 1.0,
+        "from": "staff",
+        "staff_name": "Anja",
+        "buttons": None,
+    }
     assert bot_uttered_payload(message) == {
         "text": "Hallo, ik ben Anja.",
         "buttons": None,

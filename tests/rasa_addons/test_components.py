@@ -39,7 +39,10 @@ def test_crisis_text_overrides_the_model_and_the_fallback(text: str) -> None:
     ranking = out.get(INTENT_RANKING_KEY)
     assert ranking[0] == {"name": "crisis", "confidence": 1.0}
     # The model's own guesses stay below, without a second "crisis" entry.
-    assert ranking[1:] == [{"name": "nlu_fallback", "confidence": 0.3}, {"name": "nlu_fallback", "confidence": 0.05}]
+    assert ranking[1:] == [
+        {"name": "nlu_fallback", "confidence": 0.3},
+        {"name": "nlu_fallback", "confidence": 0.05},
+    ]
 
 
 def test_ordinary_text_keeps_the_model_prediction() -> None:

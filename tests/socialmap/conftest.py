@@ -170,3 +170,15 @@ def make_services(fresh_catalog: Catalog) -> Callable[[list[dict[str, Any]]], No
         assert report.ok, [str(e) for e in report.errors]
 
     return factory
+
+
+@pytest.fixture
+def service_doc() -> Callable[..., dict[str, Any]]:
+    """The `service_document(name, **fields)` builder, for tests that import documents themselves."""
+    return service_document
+
+
+@pytest.fixture
+def our_taxonomy() -> list[dict[str, Any]]:
+    """Our two taxonomies as HSDS taxonomy_term documents."""
+    return taxonomy_documents()

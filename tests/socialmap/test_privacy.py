@@ -129,7 +129,9 @@ def test_personal_corpus_is_fully_redacted() -> None:
     for line in lines:
         tags, message, values = line.split("\t")
         out = redact(message).text
-        if any(v in out for v in values.split(" | ")) or any(out.count(t) < tags.split().count(t) for t in tags.split()):
+        if any(v in out for v in values.split(" | ")) or any(
+            out.count(t) < tags.split().count(t) for t in tags.split()
+        ):
             missed.append((message, out))
     assert missed == []
 
@@ -151,7 +153,7 @@ def test_ordinary_corpus_is_at_most_one_percent_wrongly_redacted() -> None:
 
 def _bsn_strategy() -> st.SearchStrategy[str]:
     def make(digits: list[int]) -> str | None:
-        total = sum(d * w for d, w in zip(digits, range(9, 1, -1)))
+        total = sum(d * w for d, w in zip(digits, range(9, 1, -1), strict=True))
         last = total % 11
         return None if last > 9 else "".join(map(str, digits)) + str(last)
 
@@ -257,7 +259,9 @@ def _make_tracker_db(path: Path, rows: list[tuple[str, float]]) -> None:
         "CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id VARCHAR(255) NOT NULL, type_name VARCHAR(255) NOT NULL,"
         " timestamp FLOAT, intent_name VARCHAR(255), action_name VARCHAR(255), data TEXT)"
     )
-    con.executemany("INSERT INTO events (sender_id, type_name, timestamp, data) VALUES (?, 'user', ?, '{}')", rows)
+    con.executemany(
+        "INSERT INTO events (sender_id, type_name, timestamp, data) VALUES (?, 'user', ?, '{}')", rows
+    )
     con.commit()
     con.close()
 
@@ -280,7 +284,10 @@ def test_purge_deletes_only_whole_conversations_whose_last_event_is_old(retentio
     now = datetime(2024, 6, 1, tzinfo=timezone.utc)
     old = (now - timedelta(days=40)).timestamp()
     recent = (now - timedelta(days=2)).timestamp()
-    _make_tracker_db(retention_env / "tracker.db", [("old", old), ("old", old + 60), ("mixed", old), ("mixed", recent), ("new", recent)])
+    _make_tracker_db(
+        retention_env / "tracker.db",
+        [("old", old), ("old", old + 60), ("mixed", old), ("mixed", recent), ("new", recent)],
+    )
     vault = ContactVault()
     vault.put("old", "telefoon", "06-11111111")
 
@@ -300,7 +307,9 @@ def test_purge_without_a_tracker_database_reports_zero(retention_env: Path) -> N
     assert purge(days=28)["conversations"] == 0
 
 
-def test_purge_calls_handoff_purge_when_it_exists(retention_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_purge_calls_handoff_purge_when_it_exists(
+    retention_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import sys
     import types
 
@@ -327,7 +336,9 @@ def test_purge_cli_prints_what_was_deleted(retention_env: Path, capsys: pytest.C
 
 def test_retention_scheduler_runs_purge_and_stops() -> None:
     calls: list[int | None] = []
-    scheduler = RetentionScheduler(interval_hours=1 / 3600 / 20, days=5, purge_fn=lambda d: calls.append(d) or {})
+    scheduler = RetentionScheduler(
+        interval_hours=1 / 3600 / 20, days=5, purge_fn=lambda d: calls.append(d) or {}
+    )
     scheduler.start()
     deadline = time.monotonic() + 5
     while len(calls) < 3 and time.monotonic() < deadline:

@@ -22,25 +22,147 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 SEED = 20240613
 
-FIRST = ["Jan", "Anja", "Henk", "Gerda", "Klaas", "Janny", "Roelof", "Hennie", "Albert", "Wilma", "Fenna", "Bert",
-         "Hilda", "Jannes", "Riek", "Egbert", "Marijke", "Lammert", "Grietje", "Sander", "Femke", "Daan", "Noor"]
-LAST = ["Bakker", "de Vries", "Hoving", "Jansen", "Mulder", "Kuipers", "Wolters", "Huizing", "Oosting", "Bos",
-        "Smit", "Zwiers", "Dekker", "Lubbers", "Meijering", "van der Veen", "Hofstee", "Brink", "Schuiling"]
-STREETS = ["Kerkstraat", "Hoofdstraat", "Hoofdweg", "Stationsstraat", "Molenstraat", "Schoolstraat", "Dorpsstraat",
-           "Beilerstraat", "Vaart ZZ", "Jan van Galenstraat", "Burgemeester Jollesstraat", "Oosterdiep", "Westerdiep",
-           "Brink", "Noordeinde", "Zuideinde", "Esweg", "Lindelaan", "Eikenlaan", "Berkenlaan", "Kanaalweg",
-           "Marktplein", "Kloosterveen", "Groningerstraat", "Asserstraat", "Rolderstraat", "Europaweg", "Havenkade",
-           "Julianalaan", "Wilhelminastraat", "Prinses Margrietlaan", "Emmastraat", "Torenlaan", "Dwarsdijk",
-           "Zuiderhof", "Kastanjehof", "Meidoornpad", "Sportpark", "Middenweg", "Hunebedweg", "Oude Kerkweg",
-           "Burgemeester Schönfeldplein", "Markt", "Dr. Nassaulaan", "Van der Feltzpark"]
-TOWNS = ["Assen", "Emmen", "Hoogeveen", "Meppel", "Coevorden", "Zweeloo", "Beilen", "Westerbork", "Gieten",
-         "Roden", "Borger", "Smilde", "Norg", "Vries", "Dwingeloo", "Havelte", "Klazienaveen", "Nieuw-Amsterdam"]
-MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
-          "november", "december"]
+FIRST = [
+    "Jan",
+    "Anja",
+    "Henk",
+    "Gerda",
+    "Klaas",
+    "Janny",
+    "Roelof",
+    "Hennie",
+    "Albert",
+    "Wilma",
+    "Fenna",
+    "Bert",
+    "Hilda",
+    "Jannes",
+    "Riek",
+    "Egbert",
+    "Marijke",
+    "Lammert",
+    "Grietje",
+    "Sander",
+    "Femke",
+    "Daan",
+    "Noor",
+]
+LAST = [
+    "Bakker",
+    "de Vries",
+    "Hoving",
+    "Jansen",
+    "Mulder",
+    "Kuipers",
+    "Wolters",
+    "Huizing",
+    "Oosting",
+    "Bos",
+    "Smit",
+    "Zwiers",
+    "Dekker",
+    "Lubbers",
+    "Meijering",
+    "van der Veen",
+    "Hofstee",
+    "Brink",
+    "Schuiling",
+]
+STREETS = [
+    "Kerkstraat",
+    "Hoofdstraat",
+    "Hoofdweg",
+    "Stationsstraat",
+    "Molenstraat",
+    "Schoolstraat",
+    "Dorpsstraat",
+    "Beilerstraat",
+    "Vaart ZZ",
+    "Jan van Galenstraat",
+    "Burgemeester Jollesstraat",
+    "Oosterdiep",
+    "Westerdiep",
+    "Brink",
+    "Noordeinde",
+    "Zuideinde",
+    "Esweg",
+    "Lindelaan",
+    "Eikenlaan",
+    "Berkenlaan",
+    "Kanaalweg",
+    "Marktplein",
+    "Kloosterveen",
+    "Groningerstraat",
+    "Asserstraat",
+    "Rolderstraat",
+    "Europaweg",
+    "Havenkade",
+    "Julianalaan",
+    "Wilhelminastraat",
+    "Prinses Margrietlaan",
+    "Emmastraat",
+    "Torenlaan",
+    "Dwarsdijk",
+    "Zuiderhof",
+    "Kastanjehof",
+    "Meidoornpad",
+    "Sportpark",
+    "Middenweg",
+    "Hunebedweg",
+    "Oude Kerkweg",
+    "Burgemeester Schönfeldplein",
+    "Markt",
+    "Dr. Nassaulaan",
+    "Van der Feltzpark",
+]
+TOWNS = [
+    "Assen",
+    "Emmen",
+    "Hoogeveen",
+    "Meppel",
+    "Coevorden",
+    "Zweeloo",
+    "Beilen",
+    "Westerbork",
+    "Gieten",
+    "Roden",
+    "Borger",
+    "Smilde",
+    "Norg",
+    "Vries",
+    "Dwingeloo",
+    "Havelte",
+    "Klazienaveen",
+    "Nieuw-Amsterdam",
+]
+MONTHS = [
+    "januari",
+    "februari",
+    "maart",
+    "april",
+    "mei",
+    "juni",
+    "juli",
+    "augustus",
+    "september",
+    "oktober",
+    "november",
+    "december",
+]
 MONTHS_SHORT = ["jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"]
 BANKS = ["ABNA", "RABO", "INGB", "TRIO", "SNSB", "ASNB", "KNAB", "BUNQ", "RBRB"]
-MAIL_DOMAINS = ["gmail.com", "hotmail.com", "ziggo.nl", "kpnmail.nl", "live.nl", "planet.nl", "home.nl",
-                "outlook.com", "xs4all.nl", "hetnet.nl"]
+MAIL_DOMAINS = [
+    "gmail.com",
+    "hotmail.com",
+    "ziggo.nl",
+    "kpnmail.nl",
+    "live.nl",
+    "planet.nl",
+    "home.nl",
+    "outlook.com",
+    "xs4all.nl",
+    "hetnet.nl",
+]
 AREA = ["0592", "0591", "0528", "0522", "0524", "050", "0599", "0593", "0521", "0597"]
 
 
@@ -48,7 +170,7 @@ def make_bsn(rng: random.Random) -> str:
     """Return a random 9-digit number that passes the 11-proef."""
     while True:
         digits = [rng.randint(1, 9)] + [rng.randint(0, 9) for _ in range(7)]
-        total = sum(d * w for d, w in zip(digits, range(9, 1, -1)))
+        total = sum(d * w for d, w in zip(digits, range(9, 1, -1), strict=True))
         last = total % 11
         if last <= 9:
             return "".join(map(str, digits)) + str(last)
@@ -115,15 +237,28 @@ def make_landline(rng: random.Random) -> str:
 
 def make_service_number(rng: random.Random) -> str:
     if rng.random() < 0.5:
-        return f"0800-{rng.randint(1000, 9999)}" if rng.random() < 0.5 else f"0800 {rng.randint(100, 999)} {rng.randint(1000, 9999)}"
-    return f"088 {rng.randint(100, 999)} {rng.randint(1000, 9999)}" if rng.random() < 0.5 else f"088-{rng.randint(1000000, 9999999)}"
+        return (
+            f"0800-{rng.randint(1000, 9999)}"
+            if rng.random() < 0.5
+            else f"0800 {rng.randint(100, 999)} {rng.randint(1000, 9999)}"
+        )
+    return (
+        f"088 {rng.randint(100, 999)} {rng.randint(1000, 9999)}"
+        if rng.random() < 0.5
+        else f"088-{rng.randint(1000000, 9999999)}"
+    )
 
 
 def make_email(rng: random.Random) -> str:
     first = rng.choice(FIRST).lower()
     last = rng.choice(LAST).lower().replace(" ", "")
     style = rng.randint(0, 3)
-    local = [f"{first}.{last}", f"{first[0]}{last}{rng.randint(1, 99)}", f"{first}_{last}", f"{last}.{first}{rng.randint(1950, 2005)}"][style]
+    local = [
+        f"{first}.{last}",
+        f"{first[0]}{last}{rng.randint(1, 99)}",
+        f"{first}_{last}",
+        f"{last}.{first}{rng.randint(1950, 2005)}",
+    ][style]
     return f"{local}@{rng.choice(MAIL_DOMAINS)}"
 
 
@@ -152,16 +287,18 @@ def make_birth(rng: random.Random) -> tuple[str, str]:
         f"{d} {MONTHS_SHORT[m - 1]} {y}",
         f"{d:02d}.{m:02d}.{y}",
     ][style]
-    phrase = rng.choice([
-        "geboren op {date}",
-        "geb. {date}",
-        "mijn geboortedatum is {date}",
-        "geboortedatum: {date}",
-        "zij is geboren op {date}",
-        "hij is op {date} geboren",
-        "geb {date}",
-        "Geboren {date}",
-    ])
+    phrase = rng.choice(
+        [
+            "geboren op {date}",
+            "geb. {date}",
+            "mijn geboortedatum is {date}",
+            "geboortedatum: {date}",
+            "zij is geboren op {date}",
+            "hij is op {date} geboren",
+            "geb {date}",
+            "Geboren {date}",
+        ]
+    )
     return phrase.format(date=date), date
 
 
@@ -173,78 +310,92 @@ def personal_lines(rng: random.Random) -> list[str]:
 
     for _ in range(60):
         bsn = spell_bsn(rng, make_bsn(rng))
-        msg = rng.choice([
-            "mijn bsn is {v}",
-            "Mijn burgerservicenummer is {v}, kunt u kijken of ik recht heb op de kortingspas?",
-            "bsn van mijn moeder: {v} zij woont in {town}",
-            "Hierbij mijn BSN {v} voor de aanvraag",
-            "ik heb een formulier met nummer {v} erop, wat moet ik daarmee",
-            "{v} is mijn bsn nummer",
-            "moet ik mijn bsn ({v}) doorgeven voor de mantelzorgwaardering?",
-            "het burgerservicenummer van mijn vader is {v}. hij is 84",
-        ]).format(v=bsn, town=rng.choice(TOWNS))
+        msg = rng.choice(
+            [
+                "mijn bsn is {v}",
+                "Mijn burgerservicenummer is {v}, kunt u kijken of ik recht heb op de kortingspas?",
+                "bsn van mijn moeder: {v} zij woont in {town}",
+                "Hierbij mijn BSN {v} voor de aanvraag",
+                "ik heb een formulier met nummer {v} erop, wat moet ik daarmee",
+                "{v} is mijn bsn nummer",
+                "moet ik mijn bsn ({v}) doorgeven voor de mantelzorgwaardering?",
+                "het burgerservicenummer van mijn vader is {v}. hij is 84",
+            ]
+        ).format(v=bsn, town=rng.choice(TOWNS))
         add(["[BSN]"], msg, [bsn])
     for _ in range(60):
         phone = make_mobile(rng) if rng.random() < 0.6 else make_landline(rng)
-        msg = rng.choice([
-            "u kunt mij bellen op {v}",
-            "Mijn nummer is {v}, bel maar na 10 uur",
-            "bel me terug op {v} aub",
-            "tel {v}",
-            "Graag terugbellen: {v}. Ik ben de hele dag thuis.",
-            "mijn dochter is bereikbaar op {v} voor vragen over mijn moeder in {town}",
-            "{v}",
-            "ik ben bereikbaar op {v} tussen 9:00 en 12:00",
-            "kunt u een medewerker laten bellen naar {v}? Het gaat over vervoer naar de dagbesteding",
-        ]).format(v=phone, town=rng.choice(TOWNS))
+        msg = rng.choice(
+            [
+                "u kunt mij bellen op {v}",
+                "Mijn nummer is {v}, bel maar na 10 uur",
+                "bel me terug op {v} aub",
+                "tel {v}",
+                "Graag terugbellen: {v}. Ik ben de hele dag thuis.",
+                "mijn dochter is bereikbaar op {v} voor vragen over mijn moeder in {town}",
+                "{v}",
+                "ik ben bereikbaar op {v} tussen 9:00 en 12:00",
+                "kunt u een medewerker laten bellen naar {v}? Het gaat over vervoer naar de dagbesteding",
+            ]
+        ).format(v=phone, town=rng.choice(TOWNS))
         add(["[TELEFOON]"], msg, [phone])
     for _ in range(12):
         phone = make_service_number(rng)
-        msg = rng.choice(["mijn werk is bereikbaar op {v}", "bel mij op mijn werknummer {v}", "u kunt me op {v} bereiken"]).format(v=phone)
+        msg = rng.choice(
+            ["mijn werk is bereikbaar op {v}", "bel mij op mijn werknummer {v}", "u kunt me op {v} bereiken"]
+        ).format(v=phone)
         add(["[TELEFOON]"], msg, [phone])
     for _ in range(45):
         mail = make_email(rng)
-        msg = rng.choice([
-            "mijn email is {v}",
-            "Kunt u de informatie mailen naar {v}?",
-            "stuur maar naar {v} dank u",
-            "{v}",
-            "E-mail: {v}. Ik woon in {town}.",
-            "mail mijn zoon even, {v}, hij regelt het voor mij",
-        ]).format(v=mail, town=rng.choice(TOWNS))
+        msg = rng.choice(
+            [
+                "mijn email is {v}",
+                "Kunt u de informatie mailen naar {v}?",
+                "stuur maar naar {v} dank u",
+                "{v}",
+                "E-mail: {v}. Ik woon in {town}.",
+                "mail mijn zoon even, {v}, hij regelt het voor mij",
+            ]
+        ).format(v=mail, town=rng.choice(TOWNS))
         add(["[E-MAIL]"], msg, [mail])
     for _ in range(40):
         iban = spell_iban(rng, make_iban(rng))
-        msg = rng.choice([
-            "mijn rekeningnummer is {v}",
-            "Het geld mag naar {v} t.n.v. {name}",
-            "IBAN {v}",
-            "kunt u de vergoeding overmaken op {v}?",
-            "rekening: {v} (op naam van mijn moeder)",
-        ]).format(v=iban, name=f"{rng.choice(FIRST)} {rng.choice(LAST)}")
+        msg = rng.choice(
+            [
+                "mijn rekeningnummer is {v}",
+                "Het geld mag naar {v} t.n.v. {name}",
+                "IBAN {v}",
+                "kunt u de vergoeding overmaken op {v}?",
+                "rekening: {v} (op naam van mijn moeder)",
+            ]
+        ).format(v=iban, name=f"{rng.choice(FIRST)} {rng.choice(LAST)}")
         add(["[IBAN]"], msg, [iban])
     for _ in range(50):
         address = make_address(rng)
         town = rng.choice(TOWNS)
-        msg = rng.choice([
-            "ik woon op de {v} in {town}",
-            "Mijn adres is {v}, {town}",
-            "mijn moeder woont aan de {v} in {town}, is er daar iets in de buurt?",
-            "{v} {town}",
-            "Kunt u post sturen naar {v}? Ik woon in {town}",
-            "wij wonen {v} te {town}",
-            "adres van mijn vader: {v}, 9401 AB {town}",
-        ]).format(v=address, town=town)
+        msg = rng.choice(
+            [
+                "ik woon op de {v} in {town}",
+                "Mijn adres is {v}, {town}",
+                "mijn moeder woont aan de {v} in {town}, is er daar iets in de buurt?",
+                "{v} {town}",
+                "Kunt u post sturen naar {v}? Ik woon in {town}",
+                "wij wonen {v} te {town}",
+                "adres van mijn vader: {v}, 9401 AB {town}",
+            ]
+        ).format(v=address, town=town)
         add(["[ADRES]"], msg, [address])
     for _ in range(45):
         phrase, date = make_birth(rng)
-        msg = rng.choice([
-            "mijn moeder, {p}, heeft dementie",
-            "Ik ben {p} en zoek vrijwilligerswerk",
-            "{p}",
-            "het gaat om mijn zoon ({p}), hij zoekt een sportclub",
-            "voor de kortingspas: {p}, wonend in {town}",
-        ]).format(p=phrase, town=rng.choice(TOWNS))
+        msg = rng.choice(
+            [
+                "mijn moeder, {p}, heeft dementie",
+                "Ik ben {p} en zoek vrijwilligerswerk",
+                "{p}",
+                "het gaat om mijn zoon ({p}), hij zoekt een sportclub",
+                "voor de kortingspas: {p}, wonend in {town}",
+            ]
+        ).format(p=phrase, town=rng.choice(TOWNS))
         add(["[GEBOORTEDATUM]"], msg, [date])
     for _ in range(30):
         bsn = spell_bsn(rng, make_bsn(rng))
@@ -254,12 +405,20 @@ def personal_lines(rng: random.Random) -> list[str]:
         town = rng.choice(TOWNS)
         style = rng.randint(0, 2)
         if style == 0:
-            add(["[ADRES]", "[TELEFOON]"], f"Ik woon {address} in {town}, mijn nummer is {phone}", [address, phone])
+            add(
+                ["[ADRES]", "[TELEFOON]"],
+                f"Ik woon {address} in {town}, mijn nummer is {phone}",
+                [address, phone],
+            )
         elif style == 1:
             add(["[BSN]", "[E-MAIL]"], f"bsn {bsn} en mail {mail}", [bsn, mail])
         else:
             phrase, date = make_birth(rng)
-            add(["[GEBOORTEDATUM]", "[TELEFOON]"], f"Mijn vader ({phrase}) is bereikbaar op {phone}", [date, phone])
+            add(
+                ["[GEBOORTEDATUM]", "[TELEFOON]"],
+                f"Mijn vader ({phrase}) is bereikbaar op {phone}",
+                [date, phone],
+            )
     return lines
 
 
@@ -350,8 +509,17 @@ ORDINARY_BOT = [
     "Route: https://www.openstreetmap.org/directions?to=52.99{count},6.56{count}",
 ]
 
-ORGS = ["Welzijn Assen", "Stichting Present Emmen", "Humanitas Drenthe", "Dorpshuis De Spil", "Sportclub Zweeloo",
-        "Vrijwilligerscentrale Hoogeveen", "Mantelzorg Drenthe", "Bibliotheek Meppel", "Repair Café Beilen"]
+ORGS = [
+    "Welzijn Assen",
+    "Stichting Present Emmen",
+    "Humanitas Drenthe",
+    "Dorpshuis De Spil",
+    "Sportclub Zweeloo",
+    "Vrijwilligerscentrale Hoogeveen",
+    "Mantelzorg Drenthe",
+    "Bibliotheek Meppel",
+    "Repair Café Beilen",
+]
 WEEKDAYS = ["maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"]
 
 
@@ -368,7 +536,9 @@ def ordinary_lines(rng: random.Random) -> list[str]:
             age2=rng.randint(4, 18),
             count=rng.randint(2, 9),
             year=rng.randint(1990, 2024),
-            date=f"{rng.randint(1, 28)}-{rng.randint(1, 12)}" if rng.random() < 0.5 else f"{rng.randint(1, 28)} {rng.choice(MONTHS)}",
+            date=f"{rng.randint(1, 28)}-{rng.randint(1, 12)}"
+            if rng.random() < 0.5
+            else f"{rng.randint(1, 28)} {rng.choice(MONTHS)}",
             muni=rng.choice(["Assen", "Emmen", "Hoogeveen"]),
             name=rng.choice(ORGS),
             street=make_address(rng),
