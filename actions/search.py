@@ -84,7 +84,7 @@ class ActionSearchServices(Action):
             dispatcher.utter_message(response="utter_location_ok")
             dispatcher.utter_message(response="utter_ask_what_to_find")
             return []
-        more = tracker.get_intent_of_latest_message() == "show_more"
+        more = (tracker.latest_message.get("intent") or {}).get("name") == "show_more"
         shown = list(tracker.get_slot("shown_services") or []) if more else []
         page = int(tracker.get_slot("page") or 0) + 1 if more else 0
         age = tracker.get_slot("age")
@@ -113,7 +113,7 @@ class ActionSearchServices(Action):
             dispatcher.utter_message(response=response, radius_km=f"{found.radius_km:.0f}", place_name=place_name)
             return [SlotSet("page", float(page))]
         if more:
-            pass
+            pass  # the next page goes on from the cards above: no new introduction
         elif found.national:
             dispatcher.utter_message(response="utter_results_national")
         elif found.widened:

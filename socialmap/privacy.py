@@ -163,7 +163,7 @@ EMAIL_RE = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.
 BSN_RE = re.compile(r"(?<![\d.,])(?:\d{9}|\d{3}([ .])\d{3}\1\d{3}|\d{4}([ .])\d{2}\2\d{3})(?![\d]|[.,]\d)")
 # After "BSN" / "burgerservicenummer" any 8 or 9 digit number is a BSN, valid or not.
 BSN_CONTEXT_RE = re.compile(
-    r"\b(?:bsn|burger\s*service\s*nummer|sofi[\s-]?nummer)\b[^\d\n]{0,25}?"
+    r"(?<!\[)\b(?:bsn|burger\s*service\s*nummer|sofi[\s-]?nummer)\b[^\d\n]{0,25}?"
     r"(?P<num>\d{3}[ .]?\d{2,3}[ .]?\d{3}|\d{8,9})(?!\d)",
     re.IGNORECASE,
 )
@@ -199,7 +199,7 @@ BIRTH_KEY = (
 )
 # Keyword before the date ("geboren op 12-03-1950") or after it ("op 1 maart 1950 geboren").
 BIRTH_BEFORE_RE = re.compile(
-    r"\b" + BIRTH_KEY + r"(?![a-z])[^\d\n]{0,30}?(?P<date>" + DATE + r")(?!\d)", re.IGNORECASE
+    r"(?<!\[)\b" + BIRTH_KEY + r"(?![a-z])[^\d\n]{0,30}?(?P<date>" + DATE + r")(?!\d)", re.IGNORECASE
 )
 BIRTH_AFTER_RE = re.compile(r"(?<!\d)(?P<date>" + DATE + r")(?!\d)[^\d\n]{0,12}?\bgeboren\b", re.IGNORECASE)
 

@@ -11,7 +11,12 @@ def user_event(text: str, intent: str, entities: list[dict[str, Any]] | None = N
     return {
         "event": "user",
         "text": text,
-        "parse_data": {"intent": {"name": intent, "confidence": 1.0}, "entities": entities or [], "text": text},
+        "parse_data": {
+            "intent": {"name": intent, "confidence": 1.0},
+            "intent_ranking": [{"name": intent, "confidence": 1.0}],
+            "entities": entities or [],
+            "text": text,
+        },
     }
 
 

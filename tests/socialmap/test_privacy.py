@@ -178,7 +178,9 @@ _fragment = st.one_of(
     _bsn_strategy(),
     _iban_strategy(),
     st.emails(),
-    st.sampled_from(["Kerkstraat 12", "06-12345678", "geboren op 1-2-1950", "9401 AB", " ", "\n", "[BSN]"]),
+    st.sampled_from(
+        ["Kerkstraat 12", "06-12345678", "geboren op 1-2-1950", "12-3-1960", "9401 AB", " ", "\n", "[BSN]", "[GEBOORTEDATUM]", "bsn"]
+    ),
 )
 _messages = st.lists(_fragment, max_size=6).map(" ".join)
 

@@ -1,0 +1,133 @@
+"""The location form validator and the search action, with CollectingDispatcher and a real catalog."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.search import ActionForgetLocation, ActionSearchServices, ValidateLocationForm
+from socialmap.catalog import Catalog
+from socialmap.geo import Geocoder
+from socialmap.importer import import_paths
+from tests.actions.helpers import make_tracker
+
+DEMO = Path(__file__).resolve().parents[2] / "socialmap" / "data" / "demo"
+
+
+@pytest.fixture(scope="module")
+def demo_catalog(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
+    url = f"sqlite:///{tmp_path_factory.mktemp('catalog') / 'socialmap.db'}"
+    catalog = Catalog(url)
+    catalog.create_schema()
+    report = import_paths([DEMO], catalog)
+    assert not report.errors
+    return catalog
+
+
+def slots_of(events: list[dict[str, Any]]) -> dict[str, Any]:
+    return {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+
+
+ASSEN = {"place_name": "Assen", "location": "Assen", "place_lat": 52.9925, "place_lon": 6.5649}
+
+
+def validate(text: str, slots: dict[str, Any] | None = None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    dispatcher = CollectingDispatcher()
+    result = ValidateLocationForm(Geocoder()).validate_location(text, dispatcher, make_tracker(slots), {})
+    return result, dispatcher.messages
+
+
+def test_a_village_fills_the_place_slots() -> None:
+    result, messages = validate("ik woon in zweeloo")
+    assert result["location"] == "Zweeloo" and result["municipality"] == "Coevorden"
+    assert 52.7 < result["place_lat"] < 52.9 and 6.6 < result["place_lon"] < 6.9
+    assert messages == []
+
+
+def test_a_postcode_in_any_spelling_is_accepted() -> None:
+    result, _ = validate("9401ab")
+    assert result["municipality"] == "Assen"
+
+
+def test_a_place_outside_drenthe_is_explained_and_asked_again() -> None:
+    result, messages = validate("Zwolle")
+    assert result["location"] is None
+    assert messages[0]["response"] == "utter_location_outside" and messages[0]["place"] == "Zwolle"
+
+
+def test_an_unknown_place_is_explained_and_counted() -> None:
+    result, messages = validate("Xyzzyvelde", {"location_attempts": 0})
+    assert result == {"location": None, "location_attempts": 1}
+    assert messages[0]["response"] in {"utter_location_unknown", "utter_location_suggestion"}
+
+
+def test_after_three_unknown_places_a_medewerker_is_offered() -> None:
+    result, messages = validate("Xyzzyvelde", {"location_attempts": 2})
+    assert result["requested_slot"] is None
+    assert messages[-1]["response"] == "utter_location_give_up"
+
+
+async def run_search(catalog: Catalog, slots: dict[str, Any], intent: str = "inform") -> tuple[list, list]:
+    dispatcher = CollectingDispatcher()
+    events = await ActionSearchServices(catalog).run(dispatcher, make_tracker(slots, intent=intent), {})
+    return dispatcher.messages, events
+
+
+def cards(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [m["custom"]["card"] for m in messages if m.get("response") == "utter_result_card"]
+
+
+async def test_carer_gets_respite_consultant_and_peers_side_by_side(demo_catalog: Catalog) -> None:
+    messages, events = await run_search(demo_catalog, {**ASSEN, "need": "carer"})
+    assert messages[0]["response"] == "utter_results_intro"
+    found = cards(messages)
+    assert len(found) == 3
+    assert {c["what"] for c in found[1:]} == {"Mantelzorgconsulent", "Lotgenotengroep"}
+    assert found[0]["what"] in {"Respijtzorg", "Logeeropvang", "Dagbesteding"}
+    assert messages[-1]["response"] == "utter_results_actions"
+    assert len(slots_of(events)["shown_services"]) == 3
+
+
+async def test_more_shows_new_results(demo_catalog: Catalog) -> None:
+    first, events = await run_search(demo_catalog, {**ASSEN, "need": "meeting"})
+    shown = slots_of(events)["shown_services"]
+    more, events = await run_search(
+        demo_catalog, {**ASSEN, "need": "meeting", "shown_services": shown, "page": 0}, intent="show_more"
+    )
+    assert more[0]["response"] == "utter_result_card"  # no second introduction
+    assert not {c["service_id"] for c in cards(more)} & set(shown)
+    assert slots_of(events)["page"] == 1
+
+
+async def test_free_only_and_weekday_narrow_the_search(demo_catalog: Catalog) -> None:
+    messages, _ = await run_search(demo_catalog, {**ASSEN, "need": "meeting", "free_only": True, "weekday": "woensdag"})
+    found = cards(messages)
+    assert found
+    assert all(c["cost"].lower().startswith("gratis") for c in found)
+
+
+async def test_sport_for_a_son_of_15_gives_sport_clubs(demo_catalog: Catalog) -> None:
+    messages, _ = await run_search(demo_catalog, {**ASSEN, "need": "youth", "age": 15, "activity": "sportclub"})
+    assert {c["what"] for c in cards(messages)} == {"Sportclub voor jongeren"}
+
+
+async def test_no_place_yet_asks_for_it(demo_catalog: Catalog) -> None:
+    messages, events = await run_search(demo_catalog, {"need": "meeting"})
+    assert [m["response"] for m in messages] == ["utter_ask_location"] and events == []
+
+
+async def test_missing_database_gives_an_apology_not_silence(tmp_path: Path, demo_catalog: Catalog) -> None:
+    broken = Catalog(f"sqlite:///{tmp_path / 'nothing-here' / 'missing.db'}")
+    messages, _ = await run_search(broken, {**ASSEN, "need": "meeting"})
+    assert [m["response"] for m in messages] == ["utter_search_failed"]
+
+
+async def test_another_area_forgets_the_place() -> None:
+    dispatcher = CollectingDispatcher()
+    events = await ActionForgetLocation().run(dispatcher, make_tracker(ASSEN), {})
+    slots = slots_of(events)
+    assert slots["location"] is None and slots["place_lat"] is None and slots["page"] == 0
