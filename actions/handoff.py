@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from datetime import datetime
 from functools import lru_cache
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -164,7 +165,9 @@ class _HandoffAction(Action, ABC):
 
     def unavailable(self, dispatcher: CollectingDispatcher, exc: Exception) -> list[EventType]:
         log.error("handoff database unavailable: %r", exc)
-        dispatcher.utter_message(response="utter_handoff_unavailable", contact_phone=self.deployment.contact_phone)
+        dispatcher.utter_message(
+            response="utter_handoff_unavailable", contact_phone=self.deployment.contact_phone
+        )
         return []
 
 
@@ -219,13 +222,19 @@ class ActionCancelHandoff(_HandoffAction):
             dispatcher.utter_message(response="utter_handoff_nothing_to_cancel")
         else:
             dispatcher.utter_message(response="utter_handoff_cancelled")
-        return [SlotSet("handoff_status", "none"), SlotSet("callback_contact", None), SlotSet("callback_moment", None)]
+        return [
+            SlotSet("handoff_status", "none"),
+            SlotSet("callback_contact", None),
+            SlotSet("callback_moment", None),
+        ]
 
 
 class ValidateCallbackForm(FormValidationAction):
     """Check the callback contact (Dutch phone number or e-mail) and the preferred moment."""
 
-    def __init__(self, queue: hq.HandoffQueue | None = None, *, vault: Vault | None = None, use_vault: bool = True) -> None:
+    def __init__(
+        self, queue: hq.HandoffQueue | None = None, *, vault: Vault | None = None, use_vault: bool = True
+    ) -> None:
         self._queue = queue
         self._vault = vault
         self._use_vault = use_vault

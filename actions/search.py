@@ -63,6 +63,35 @@ class ValidateLocationForm(FormValidationAction):
         return {"location": None, "location_attempts": attempts}
 
 
+# Refinements that belong to one search; they are dropped when the resident changes topic.
+REFINEMENTS = ("free_only", "weekday", "activity")
+
+
+def refinements_for_this_topic(tracker: Tracker) -> dict[str, Any]:
+    """Return the refinement slots that apply now: a new topic starts without the old topic's filters.
+
+    A filter counts when it was set at or after the message that opened the current
+    topic (the last find_* message); e.g. "alleen gratis" for meeting places does not
+    carry over to volunteer work, but "een sportclub" in the opening message does.
+    """
+    events = list(tracker.events)
+    start: int | None = None
+    for index in range(len(events) - 1, -1, -1):
+        event = events[index]
+        if event.get("event") == "user":
+            intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name") or ""
+            if intent.startswith("find_"):
+                start = index
+                break
+    set_since = {e.get("name") for e in events[start or 0 :] if e.get("event") == "slot"}
+    latest_entities = {e.get("entity") for e in tracker.latest_message.get("entities", [])}
+    values: dict[str, Any] = {}
+    for name in REFINEMENTS:
+        fresh = name in set_since or {"free_only": "cost"}.get(name, name) in latest_entities
+        values[name] = tracker.get_slot(name) if fresh or start is None else None
+    return values
+
+
 class ActionSearchServices(Action):
     """Search the social map near the resident's place; pages on for 'meer', narrows for refinements."""
 
@@ -88,6 +117,7 @@ class ActionSearchServices(Action):
         shown = list(tracker.get_slot("shown_services") or []) if more else []
         page = int(tracker.get_slot("page") or 0) + 1 if more else 0
         age = tracker.get_slot("age")
+        refinements = refinements_for_this_topic(tracker)
         place_name = tracker.get_slot("place_name") or tracker.get_slot("location")
         try:
             found = advice.find(
@@ -96,9 +126,9 @@ class ActionSearchServices(Action):
                 float(lon),
                 audience=tracker.get_slot("audience"),
                 age=int(age) if age is not None else None,
-                weekday=tracker.get_slot("weekday"),
-                free_only=bool(tracker.get_slot("free_only")),
-                activity=tracker.get_slot("activity"),
+                weekday=refinements["weekday"],
+                free_only=bool(refinements["free_only"]),
+                activity=refinements["activity"],
                 exclude=shown,
                 first_page=not more,
                 catalog=self._catalog,
@@ -133,6 +163,7 @@ class ActionSearchServices(Action):
         return [
             SlotSet("page", float(page)),
             SlotSet("shown_services", shown + found.shown_ids),
+            *[SlotSet(name, value) for name, value in refinements.items() if value != tracker.get_slot(name)],
         ]
 
 

@@ -28,15 +28,18 @@ import sys
 import tempfile
 import time
 import uuid
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import QueuePool
 
 from socialmap import taxonomy
 from socialmap.catalog import Catalog, entity_fields, resources
 from socialmap.db import dispose_all
 from socialmap.importer import _upsert, import_paths
+from socialmap.schedule import TZ
 from socialmap.search import SearchQuery, _haversine_km, _result, search, where_clauses
 
 # The Netherlands' land box (WGS84).
@@ -72,7 +75,9 @@ def synthetic_rows(services: int, seed: int = 7) -> dict[str, list[dict[str, Any
         subs_by_cat.setdefault(term.parent or "", []).append(code)
     organizations = max(1, services // 20)
     for o in range(organizations):
-        rows["organization"].append({"id": _id("org", o), "name": f"Organisatie {o}", "description": "Synthetisch"})
+        rows["organization"].append(
+            {"id": _id("org", o), "name": f"Organisatie {o}", "description": "Synthetisch"}
+        )
     categories = list(taxonomy.CATEGORIES)
     for n in range(services):
         sid, lid = _id("svc", n), _id("loc", n)
@@ -138,7 +143,10 @@ def naive_scan(catalog: Catalog, query: SearchQuery) -> list[str]:
     sql = "SELECT * FROM search_entry" + (" WHERE " + " AND ".join(conds) if conds else "")
     with catalog.engine.connect() as conn:
         rows = [dict(r) for r in conn.execute(text(sql), params).mappings() if r["lat"] is not None]
-    scored = sorted(((_haversine_km(query.lat, query.lon, r["lat"], r["lon"]), r) for r in rows), key=lambda p: (p[0], p[1]["name"], p[1]["service_id"]))
+    scored = sorted(
+        ((_haversine_km(query.lat, query.lon, r["lat"], r["lon"]), r) for r in rows),
+        key=lambda p: (p[0], p[1]["name"], p[1]["service_id"]),
+    )
     for radius in (10.0, 25.0, 50.0, 100.0):
         inside = [(km, r) for km, r in scored if km <= radius]
         if len(inside) >= 3:
@@ -160,19 +168,29 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--services", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=1_000)
-    parser.add_argument("--scan-queries", type=int, default=200, help="queries also answered by the full scan")
+    parser.add_argument(
+        "--scan-queries", type=int, default=200, help="queries also answered by the full scan"
+    )
     parser.add_argument("--import-services", type=int, default=5_000)
+    parser.add_argument(
+        "--pooled",
+        action="store_true",
+        help="keep SQLite connections in a QueuePool (socialmap.db uses SQLAlchemy 1.4's NullPool for SQLite files)",
+    )
     args = parser.parse_args(argv)
-
-    from datetime import datetime
-
-    from socialmap.schedule import TZ
 
     now = datetime(2024, 6, 3, 9, 0, tzinfo=TZ)
     rng = random.Random(42)
     figures: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="bench_search_") as tmp:
-        catalog = Catalog(f"sqlite:///{Path(tmp) / 'bench.db'}")
+        url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+        if args.pooled:
+            engine = create_engine(
+                url, future=True, poolclass=QueuePool, connect_args={"check_same_thread": False}
+            )
+            catalog = Catalog(engine=engine)
+        else:
+            catalog = Catalog(url)
         load_direct(catalog, synthetic_rows(args.services))
         queries = [
             SearchQuery(

@@ -218,7 +218,9 @@ def cost_summary(
     """Return (is_free, lowest amount, Dutch cost text) from HSDS cost options."""
     amounts = [float(c["amount"]) for c in cost_options if c.get("amount") is not None]
     fees = (fees_description or "").strip()
-    fees_say_free = any(word in fees.lower() for word in ("gratis", "kosteloos", "free of charge", "geen kosten"))
+    fees_say_free = any(
+        word in fees.lower() for word in ("gratis", "kosteloos", "free of charge", "geen kosten")
+    )
     if amounts and max(amounts) <= 0:
         return True, 0.0, "gratis"
     paid = [c for c in cost_options if c.get("amount") is not None and float(c["amount"]) > 0]
@@ -284,14 +286,18 @@ class Catalog:
         table = HSDS_TABLES[entity]
         out: list[dict[str, Any]] = []
         for chunk in _chunks(list(values)):
-            out.extend(_clean(r) for r in conn.execute(select(table).where(table.c[column].in_(chunk))).mappings())
+            out.extend(
+                _clean(r) for r in conn.execute(select(table).where(table.c[column].in_(chunk))).mappings()
+            )
         return out
 
     def all_rows(self, conn: Connection, entity: str) -> list[dict[str, Any]]:
         """Return every row of one HSDS table as dicts without NULL fields."""
         return [_clean(r) for r in conn.execute(select(HSDS_TABLES[entity])).mappings()]
 
-    def schedules_for(self, service_id: str, service_at_location_id: str | None = None) -> list[dict[str, Any]]:
+    def schedules_for(
+        self, service_id: str, service_at_location_id: str | None = None
+    ) -> list[dict[str, Any]]:
         """Return the HSDS schedules that apply to a service (at one location, if given)."""
         with self.engine.connect() as conn:
             rows = self.rows(conn, "schedule", "service_id", [service_id])
@@ -302,7 +308,9 @@ class Catalog:
     def service_entries(self, service_id: str) -> list[dict[str, Any]]:
         """Return the search entries of one service (what a result card shows)."""
         with self.engine.connect() as conn:
-            rows = conn.execute(select(search_entry).where(search_entry.c.service_id == service_id)).mappings()
+            rows = conn.execute(
+                select(search_entry).where(search_entry.c.service_id == service_id)
+            ).mappings()
             return [dict(r) for r in rows]
 
     # ------------------------------------------------------------ the index
@@ -321,7 +329,9 @@ class Catalog:
             conn.execute(text(f"DELETE FROM {FTS_TABLE}"))
             for chunk in _chunks(fts_rows, 2000):
                 conn.execute(
-                    text(f"INSERT INTO {FTS_TABLE}(service_id, name, description, extra) VALUES (:s, :n, :d, :e)"),
+                    text(
+                        f"INSERT INTO {FTS_TABLE}(service_id, name, description, extra) VALUES (:s, :n, :d, :e)"
+                    ),
                     list(chunk),
                 )
         return len(entries)
@@ -339,14 +349,20 @@ def _clean(row: Any) -> dict[str, Any]:
     return out
 
 
-def _applicable_schedules(rows: list[dict[str, Any]], service_at_location_id: str | None) -> list[dict[str, Any]]:
+def _applicable_schedules(
+    rows: list[dict[str, Any]], service_at_location_id: str | None
+) -> list[dict[str, Any]]:
     """Return the schedules of a service at one location.
 
     Schedules tied to this service-at-location win; otherwise the service-wide
     schedules without another service-at-location apply.
     """
     unique = {r["id"]: r for r in rows}.values()
-    specific = [r for r in unique if service_at_location_id and r.get("service_at_location_id") == service_at_location_id]
+    specific = [
+        r
+        for r in unique
+        if service_at_location_id and r.get("service_at_location_id") == service_at_location_id
+    ]
     if specific:
         return sorted(specific, key=lambda r: r["id"])
     return sorted((r for r in unique if not r.get("service_at_location_id")), key=lambda r: r["id"])
@@ -361,7 +377,11 @@ def _term_lookup(catalog: Catalog, conn: Connection) -> dict[str, TermInfo]:
     taxonomy_names = {t["id"]: t.get("name", "") for t in catalog.all_rows(conn, "taxonomy")}
     lookup: dict[str, TermInfo] = {}
     for term in catalog.all_rows(conn, "taxonomy_term"):
-        owners = {term.get("taxonomy"), term.get("taxonomy_id"), taxonomy_names.get(term.get("taxonomy_id", ""))}
+        owners = {
+            term.get("taxonomy"),
+            term.get("taxonomy_id"),
+            taxonomy_names.get(term.get("taxonomy_id", "")),
+        }
         code = str(term.get("code") or "")
         if taxonomy.CATEGORY_TAXONOMY_ID in owners:
             if code in taxonomy.CATEGORIES:
@@ -396,7 +416,9 @@ def _address_text(address: dict[str, Any] | None) -> tuple[str, str, str]:
     return line, town, municipality
 
 
-def build_search_rows(catalog: Catalog, conn: Connection) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def build_search_rows(
+    catalog: Catalog, conn: Connection
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Return (search_entry rows, FTS rows) computed from the HSDS tables."""
     terms = _term_lookup(catalog, conn)
     organizations = {o["id"]: o for o in catalog.all_rows(conn, "organization")}
@@ -442,7 +464,9 @@ def build_search_rows(catalog: Catalog, conn: Connection) -> tuple[list[dict[str
                 audiences.add(info.code)
         org = organizations.get(service.get("organization_id", ""), {})
         is_free, min_cost, cost_text = cost_summary(costs.get(sid, []), service.get("fees_description"))
-        langs = {str(lang.get("code", "")).lower() for lang in languages.get(sid, []) if lang.get("code")} or {"nl"}
+        langs = {
+            str(lang.get("code", "")).lower() for lang in languages.get(sid, []) if lang.get("code")
+        } or {"nl"}
         phone = next(iter(phones_by_service.get(sid, [])), None)
         base = {
             "service_id": sid,
@@ -496,14 +520,22 @@ def build_search_rows(catalog: Catalog, conn: Connection) -> tuple[list[dict[str
                     "address": line,
                     "town": town,
                     "municipality": municipality,
-                    "phone": _phone_text(loc_phone or next(iter(phones_by_org.get(org.get("id", ""), [])), None)),
+                    "phone": _phone_text(
+                        loc_phone or next(iter(phones_by_org.get(org.get("id", ""), [])), None)
+                    ),
                     "weekdays": _weekday_mask(sal_schedules),
                     "schedules": json.dumps(sal_schedules, ensure_ascii=False),
                     "search_text": search_text,
                 }
             )
         if not placed and not unplaceable:
-            service_schedules = _applicable_schedules(schedules_by_service.get(sid, []), None)
+            # National lines often hang their hours on a virtual service-at-location.
+            virtual_rows: list[dict[str, Any]] = []
+            for sal in sals.get(sid, []):
+                virtual_rows += schedules_by_sal.get(sal["id"], [])
+            service_schedules = sorted(
+                {r["id"]: r for r in virtual_rows}.values(), key=lambda r: r["id"]
+            ) or _applicable_schedules(schedules_by_service.get(sid, []), None)
             placed.append(
                 {
                     **base,
@@ -523,7 +555,9 @@ def build_search_rows(catalog: Catalog, conn: Connection) -> tuple[list[dict[str
                 }
             )
         for entry in placed:
-            for category in sorted(categories) or [None]:
+            # A service without one of our categories is still findable by keyword or filter.
+            category_codes: list[str | None] = [*sorted(categories)] or [None]
+            for category in category_codes:
                 entries.append({**entry, "category": category})
     return entries, fts_rows
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, event, exc
 from sqlalchemy.engine import Engine
+from sqlalchemy.pool import QueuePool
 
 from socialmap.settings import get_settings
 
@@ -41,7 +42,7 @@ def _make_engine(url: str) -> Engine:
             def _connect() -> sqlite3.Connection:
                 return sqlite3.connect(f"file:{target}?mode=rw", uri=True, timeout=5, check_same_thread=False)
 
-            engine = create_engine("sqlite://", future=True, creator=_connect)
+            engine = create_engine("sqlite://", future=True, creator=_connect, poolclass=QueuePool)
 
             @event.listens_for(engine.pool, "checkout")
             def _still_there(dbapi_conn, _record, _proxy):  # type: ignore[no-untyped-def]
@@ -49,7 +50,14 @@ def _make_engine(url: str) -> Engine:
                     raise exc.DisconnectionError(f"social-map database {target} is missing")
 
         else:
-            engine = create_engine(url, future=True, connect_args={"timeout": 5, "check_same_thread": False})
+            # A pool keeps connections (and their pragmas) between searches: SQLAlchemy 1.4 would
+            # otherwise open a new file connection for every query.
+            engine = create_engine(
+                url,
+                future=True,
+                connect_args={"timeout": 5, "check_same_thread": False},
+                poolclass=QueuePool if str(path) not in ("", ":memory:") else None,
+            )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]

@@ -37,7 +37,9 @@ def schema_validator(entity: str) -> Draft202012Validator:
             continue
         store[path.resolve().as_uri()] = json.loads(path.read_text(encoding="utf-8"))
     schema = store[(SCHEMA_DIR / f"{entity}.json").resolve().as_uri()]
-    resolver = RefResolver(base_uri=(SCHEMA_DIR / f"{entity}.json").resolve().as_uri(), referrer=schema, store=store)
+    resolver = RefResolver(
+        base_uri=(SCHEMA_DIR / f"{entity}.json").resolve().as_uri(), referrer=schema, store=store
+    )
     return Draft202012Validator(schema, resolver=resolver)
 
 
@@ -107,12 +109,16 @@ class _Tables:
         lid = loc["id"]
         return {
             **loc,
-            "languages": [_strip(x) for x in self.children("language", "location_id", lid) if not x.get("phone_id")],
+            "languages": [
+                _strip(x) for x in self.children("language", "location_id", lid) if not x.get("phone_id")
+            ],
             "addresses": [_strip(x) for x in self.children("address", "location_id", lid)],
             "contacts": self.contacts("location_id", lid),
             "accessibility": [_strip(x) for x in self.children("accessibility", "location_id", lid)],
             "phones": self.phones("location_id", lid, only_direct=True),
-            "schedules": [_strip(x) for x in self.children("schedule", "location_id", lid) if not x.get("service_id")],
+            "schedules": [
+                _strip(x) for x in self.children("schedule", "location_id", lid) if not x.get("service_id")
+            ],
             "attributes": self.attributes(lid),
             "metadata": self.metadata(lid),
         }
@@ -122,7 +128,9 @@ class _Tables:
         doc: dict[str, Any] = dict(service)
         doc["phones"] = self.phones("service_id", sid, only_direct=True)
         doc["schedules"] = [
-            _strip(x) for x in self.children("schedule", "service_id", sid) if not x.get("service_at_location_id")
+            _strip(x)
+            for x in self.children("schedule", "service_id", sid)
+            if not x.get("service_at_location_id")
         ]
         doc["service_areas"] = [_strip(x) for x in self.children("service_area", "service_id", sid)]
         sals = []
@@ -131,7 +139,9 @@ class _Tables:
                 **sal,
                 "contacts": self.contacts("service_at_location_id", sal["id"]),
                 "phones": self.phones("service_at_location_id", sal["id"], only_direct=True),
-                "schedules": [_strip(x) for x in self.children("schedule", "service_at_location_id", sal["id"])],
+                "schedules": [
+                    _strip(x) for x in self.children("schedule", "service_at_location_id", sal["id"])
+                ],
                 "attributes": self.attributes(sal["id"]),
             }
             location = self.location(sal.get("location_id", ""))
@@ -139,7 +149,9 @@ class _Tables:
                 item["location"] = location
             sals.append(item)
         doc["service_at_locations"] = sals
-        doc["languages"] = [_strip(x) for x in self.children("language", "service_id", sid) if not x.get("phone_id")]
+        doc["languages"] = [
+            _strip(x) for x in self.children("language", "service_id", sid) if not x.get("phone_id")
+        ]
         org = self.by_id["organization"].get(service.get("organization_id", ""))
         if org is not None:
             doc["organization"] = dict(org)
@@ -209,6 +221,9 @@ def register_cli(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
     parser.add_argument("--out", help="uitvoerbestand (standaard: het scherm)")
     parser.add_argument("--db", help="database-URL (standaard uit de instellingen)")
     parser.add_argument(
-        "--no-validate", dest="validate", action="store_false", help="sla de controle tegen het HSDS-schema over"
+        "--no-validate",
+        dest="validate",
+        action="store_false",
+        help="sla de controle tegen het HSDS-schema over",
     )
     parser.set_defaults(func=run_export)

@@ -28,9 +28,10 @@ import json
 import math
 import re
 import uuid
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, Iterable
+from typing import Any
 
 from sqlalchemy import (
     Column,
@@ -245,7 +246,7 @@ class HandoffSummary:
         return json.dumps(asdict(self), ensure_ascii=False)
 
     @classmethod
-    def from_json(cls, raw: str | None) -> "HandoffSummary":
+    def from_json(cls, raw: str | None) -> HandoffSummary:
         """Return a summary from stored JSON, ignoring unknown keys from older versions."""
         data = json.loads(raw or "{}")
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
@@ -400,7 +401,9 @@ def _new_id() -> str:
     return uuid.uuid4().hex
 
 
-_EMAIL_RE = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}")
+_EMAIL_RE = re.compile(
+    r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}"
+)
 _PHONE_CANDIDATE_RE = re.compile(r"(?:\+|00)?\d[\d\s\-.()/]{7,20}\d")
 
 
@@ -449,8 +452,18 @@ def format_phone(number: str) -> str:
 
 
 _MONTHS_NL = [
-    "januari", "februari", "maart", "april", "mei", "juni",
-    "juli", "augustus", "september", "oktober", "november", "december",
+    "januari",
+    "februari",
+    "maart",
+    "april",
+    "mei",
+    "juni",
+    "juli",
+    "augustus",
+    "september",
+    "oktober",
+    "november",
+    "december",
 ]
 _DAYS_NL = ["maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"]
 
@@ -600,9 +613,7 @@ class HandoffQueue:
             rows = conn.execute(
                 select(ticket_log).where(ticket_log.c.ticket_id == ticket_id).order_by(ticket_log.c.id)
             ).all()
-        return [
-            {"at": _iso(r.at), "action": r.action, "actor": r.actor, "detail": r.detail} for r in rows
-        ]
+        return [{"at": _iso(r.at), "action": r.action, "actor": r.actor, "detail": r.detail} for r in rows]
 
     # -- the resident's side --
 
@@ -711,8 +722,12 @@ class HandoffQueue:
         if ticket.status == TAKEN and ticket.taken_by and ticket.taken_by_name:
             raise AlreadyTaken(ticket.taken_by, ticket.taken_by_name)
         if ticket.status == WAITING and ticket.assigned_to and ticket.assigned_to != staff:
-            raise NotHolder("Dit gesprek is doorgegeven aan een collega. Alleen die collega kan het overnemen.")
-        raise InvalidTransition(f"Dit gesprek kan niet meer worden overgenomen ({STATUS_LABELS[ticket.status]}).")
+            raise NotHolder(
+                "Dit gesprek is doorgegeven aan een collega. Alleen die collega kan het overnemen."
+            )
+        raise InvalidTransition(
+            f"Dit gesprek kan niet meer worden overgenomen ({STATUS_LABELS[ticket.status]})."
+        )
 
     def require_holder(self, ticket_id: str, staff: str) -> Ticket:
         """Return the ticket if `staff` has it now; raise NotHolder or InvalidTransition otherwise."""
@@ -789,7 +804,13 @@ class HandoffQueue:
         return self._finish(ticket_id, staff, HANDED_BACK, None, now)
 
     def close(
-        self, ticket_id: str, staff: str, outcome: str, *, staff_name: str | None = None, now: datetime | None = None
+        self,
+        ticket_id: str,
+        staff: str,
+        outcome: str,
+        *,
+        staff_name: str | None = None,
+        now: datetime | None = None,
     ) -> Ticket:
         """Return the closed ticket; a waiting ticket may be closed too (e.g. 'no_answer')."""
         if outcome not in OUTCOMES:
@@ -816,7 +837,9 @@ class HandoffQueue:
             return self.get(ticket_id)
         return self._finish(ticket_id, staff, CLOSED, outcome, now)
 
-    def _finish(self, ticket_id: str, staff: str, status: str, outcome: str | None, now: datetime | None) -> Ticket:
+    def _finish(
+        self, ticket_id: str, staff: str, status: str, outcome: str | None, now: datetime | None
+    ) -> Ticket:
         moment = _utc(now)
         self.require_holder(ticket_id, staff)
         with self.engine.begin() as conn:
@@ -831,8 +854,12 @@ class HandoffQueue:
         return self.get(ticket_id)
 
     @staticmethod
-    def _log(conn: Connection, ticket_id: str, action: str, actor: str | None, detail: str | None, at: datetime) -> None:
-        conn.execute(insert(ticket_log).values(ticket_id=ticket_id, at=at, action=action, actor=actor, detail=detail))
+    def _log(
+        conn: Connection, ticket_id: str, action: str, actor: str | None, detail: str | None, at: datetime
+    ) -> None:
+        conn.execute(
+            insert(ticket_log).values(ticket_id=ticket_id, at=at, action=action, actor=actor, detail=detail)
+        )
 
     # -- callback requests --
 
@@ -896,7 +923,9 @@ class HandoffQueue:
                 )
             )
             conn.execute(
-                update(callback_contacts).where(callback_contacts.c.id == staged.id).values(callback_id=callback_id)
+                update(callback_contacts)
+                .where(callback_contacts.c.id == staged.id)
+                .values(callback_id=callback_id)
             )
         return self.get_callback(callback_id)
 

@@ -248,7 +248,9 @@ def _format_problem(kind: str, value: Any) -> str | None:
         return None
     except ValueError:
         example = {"date": "2024-05-31", "datetime": "2024-05-31T10:00:00", "time": "10:00"}[kind]
-        return f"'{text_value}' is geen geldige {'datum' if kind == 'date' else 'tijd'} (voorbeeld: {example})"
+        return (
+            f"'{text_value}' is geen geldige {'datum' if kind == 'date' else 'tijd'} (voorbeeld: {example})"
+        )
 
 
 def check_record(record: Record) -> list[Issue]:
@@ -280,7 +282,9 @@ def check_record(record: Record) -> list[Issue]:
     if record.entity == "service":
         low, high = data.get("minimum_age"), data.get("maximum_age")
         if isinstance(low, (int, float)) and isinstance(high, (int, float)) and low > high:
-            issues.append(Issue(record.file, record.row, "minimum_age", "minimum_age is hoger dan maximum_age"))
+            issues.append(
+                Issue(record.file, record.row, "minimum_age", "minimum_age is hoger dan maximum_age")
+            )
     return issues
 
 
@@ -288,7 +292,7 @@ def _type_nl(value: Any) -> str:
     names = {"string": "tekst", "number": "een getal", "integer": "een geheel getal", "array": "een lijst",
              "object": "een object", "boolean": "waar/onwaar"}  # fmt: skip
     if isinstance(value, list):
-        return " of ".join(names.get(v, v) for v in value)
+        return " of ".join(names.get(str(v), str(v)) for v in value)
     return names.get(value, str(value))
 
 
@@ -318,13 +322,17 @@ class Reader:
         elif path.suffix.lower() == ".csv":
             entity = _entity_for_csv(path.name)
             if entity is None:
-                self.error(str(path), None, None, f"onbekende HSDS-tabel '{path.name}' (bijvoorbeeld services.csv)")
+                self.error(
+                    str(path), None, None, f"onbekende HSDS-tabel '{path.name}' (bijvoorbeeld services.csv)"
+                )
             else:
                 self.read_csv(path, entity)
         elif path.suffix.lower() == ".json":
             self.read_json(path)
         else:
-            self.error(str(path), None, None, "alleen een map, een .csv- of een .json-bestand kan worden ingelezen")
+            self.error(
+                str(path), None, None, "alleen een map, een .csv- of een .json-bestand kan worden ingelezen"
+            )
 
     # ---- tabular package
 
@@ -349,7 +357,12 @@ class Reader:
             else:
                 descriptor = None
             if descriptor is None:
-                self.warn(str(descriptor_path), None, None, "geen geldige JSON; de standaard HSDS-bestandsnamen worden gebruikt")
+                self.warn(
+                    str(descriptor_path),
+                    None,
+                    None,
+                    "geen geldige JSON; de standaard HSDS-bestandsnamen worden gebruikt",
+                )
                 return defaults
         mapping: dict[str, str] = {}
         for resource in descriptor.get("resources", []) if isinstance(descriptor, dict) else []:
@@ -357,7 +370,9 @@ class Reader:
             if name in HSDS_TABLES and isinstance(rel, str):
                 mapping[name] = rel
             elif name:
-                self.warn(str(descriptor_path), None, "resources", f"onbekende tabel '{name}' wordt overgeslagen")
+                self.warn(
+                    str(descriptor_path), None, "resources", f"onbekende tabel '{name}' wordt overgeslagen"
+                )
         return mapping or defaults
 
     def read_package(self, directory: Path) -> None:
@@ -450,7 +465,9 @@ class Reader:
             document = json.loads(raw.decode("utf-8-sig"))
         except UnicodeDecodeError as exc:
             line = raw[: exc.start].count(b"\n") + 1
-            self.error(name, line, None, f"het bestand is geen UTF-8 (byte 0x{raw[exc.start]:02x} op regel {line})")
+            self.error(
+                name, line, None, f"het bestand is geen UTF-8 (byte 0x{raw[exc.start]:02x} op regel {line})"
+            )
             return
         except json.JSONDecodeError as exc:
             self.error(name, exc.lineno, None, f"geen geldige JSON: {exc.msg} (kolom {exc.colno})")
@@ -462,7 +479,11 @@ class Reader:
             items = [(f"contents[{i}]", item) for i, item in enumerate(document["contents"])]
         elif isinstance(document, list):
             items = [(f"[{i}]", item) for i, item in enumerate(document)]
-        elif isinstance(document, dict) and "id" not in document and ("openapi_url" in document or "version" in document):
+        elif (
+            isinstance(document, dict)
+            and "id" not in document
+            and ("openapi_url" in document or "version" in document)
+        ):
             self.warn(name, None, None, "API-informatie (base), geen gegevens om in te lezen")
             return
         else:
@@ -505,7 +526,9 @@ class Reader:
                             self.error(name, where, key, f"'{value}' is geen getal")
                             continue
                         value = number
-                    elif key not in numbers and isinstance(value, (int, float)) and not isinstance(value, bool):
+                    elif (
+                        key not in numbers and isinstance(value, (int, float)) and not isinstance(value, bool)
+                    ):
                         value = str(value)
                     data[key] = value
                 self.records.append(Record(entity, data, name, where))
@@ -635,7 +658,9 @@ def merge_records(records: list[Record]) -> tuple[dict[tuple[str, str], Record],
         if existing is None:
             merged[key] = record
         elif isinstance(record.row, int) and existing.file == record.file:
-            issues.append(Issue(record.file, record.row, "id", f"id {record_id} staat ook in rij {existing.row}"))
+            issues.append(
+                Issue(record.file, record.row, "id", f"id {record_id} staat ook in rij {existing.row}")
+            )
         else:
             # The same object nested twice (a language under a location and under its phone):
             # keep the first values and fill in what the repeat adds.
@@ -644,9 +669,7 @@ def merge_records(records: list[Record]) -> tuple[dict[tuple[str, str], Record],
     return merged, issues
 
 
-def check_references(
-    merged: dict[tuple[str, str], Record], conn: Connection | None
-) -> list[Issue]:
+def check_references(merged: dict[tuple[str, str], Record], conn: Connection | None) -> list[Issue]:
     """Return errors/warnings for references to ids that are neither in the input nor in the catalog."""
     incoming: dict[str, set[str]] = defaultdict(set)
     for entity, record_id in merged:
@@ -684,12 +707,20 @@ def check_references(
             ids = sorted(values)
             for start in range(0, len(ids), 500):
                 chunk = ids[start : start + 500]
-                existing[target].update(conn.execute(select(table.c.id).where(table.c.id.in_(chunk))).scalars())
+                existing[target].update(
+                    conn.execute(select(table.c.id).where(table.c.id.in_(chunk))).scalars()
+                )
     issues: list[Issue] = []
     for record, fieldname, target, value, hard in checks:
         if fieldname == "link_type":
             issues.append(
-                Issue(record.file, record.row, "link_type", f"onbekend link_type '{value}'; dit kenmerk wordt niet gebruikt", "warning")
+                Issue(
+                    record.file,
+                    record.row,
+                    "link_type",
+                    f"onbekend link_type '{value}'; dit kenmerk wordt niet gebruikt",
+                    "warning",
+                )
             )
             continue
         if value in incoming[target] or value in existing[target]:
@@ -710,16 +741,36 @@ def check_coordinates(merged: dict[tuple[str, str], Record]) -> list[Issue]:
             continue
         if lat is None or lon is None:
             missing = "latitude" if lat is None else "longitude"
-            issues.append(Issue(record.file, record.row, missing, "alleen één van latitude/longitude ingevuld", "warning"))
+            issues.append(
+                Issue(
+                    record.file, record.row, missing, "alleen één van latitude/longitude ingevuld", "warning"
+                )
+            )
         elif isinstance(lat, (int, float)) and not -90 <= lat <= 90:
             issues.append(
-                Issue(record.file, record.row, "latitude", f"breedtegraad {lat} ligt buiten -90..90; locatie komt niet op de kaart", "warning")
+                Issue(
+                    record.file,
+                    record.row,
+                    "latitude",
+                    f"breedtegraad {lat} ligt buiten -90..90; locatie komt niet op de kaart",
+                    "warning",
+                )
             )
         elif isinstance(lon, (int, float)) and not -180 <= lon <= 180:
             issues.append(
-                Issue(record.file, record.row, "longitude", f"lengtegraad {lon} ligt buiten -180..180; locatie komt niet op de kaart", "warning")
+                Issue(
+                    record.file,
+                    record.row,
+                    "longitude",
+                    f"lengtegraad {lon} ligt buiten -180..180; locatie komt niet op de kaart",
+                    "warning",
+                )
             )
-        elif isinstance(lat, (int, float)) and isinstance(lon, (int, float)) and not valid_coordinates(lat, lon):
+        elif (
+            isinstance(lat, (int, float))
+            and isinstance(lon, (int, float))
+            and not valid_coordinates(lat, lon)
+        ):
             issues.append(Issue(record.file, record.row, "latitude", "ongeldige coördinaten", "warning"))
     return issues
 
@@ -743,7 +794,9 @@ class Progress:
             return
         self._last = fraction
         filled = int(fraction * 30)
-        self.stream.write(f"\r{label:<12} [{'#' * filled}{'.' * (30 - filled)}] {fraction:4.0%} ({done}/{total})")
+        self.stream.write(
+            f"\r{label:<12} [{'#' * filled}{'.' * (30 - filled)}] {fraction:4.0%} ({done}/{total})"
+        )
         if fraction >= 1.0:
             self.stream.write("\n")
             self._last = -1.0
@@ -802,7 +855,9 @@ def import_paths(
     reader = Reader(entity_hint)
     for path in paths:
         reader.read(Path(path))
-    return _import(reader, catalog, strict=strict, progress=progress or Progress(False), raise_on_error=raise_on_error)
+    return _import(
+        reader, catalog, strict=strict, progress=progress or Progress(False), raise_on_error=raise_on_error
+    )
 
 
 def _import(
@@ -880,7 +935,11 @@ def run_import(args: argparse.Namespace) -> int:
     """Run `import`: return 0 when imported, 1 when the input has errors."""
     progress = Progress(bool(args.progress) or sys.stderr.isatty())
     report = import_paths(
-        [Path(p) for p in args.paths], Catalog(args.db), strict=args.strict, entity_hint=args.type, progress=progress
+        [Path(p) for p in args.paths],
+        Catalog(args.db),
+        strict=args.strict,
+        entity_hint=args.type,
+        progress=progress,
     )
     return _print_report(report)
 
@@ -891,7 +950,10 @@ def run_build_db(args: argparse.Namespace) -> int:
     catalog.create_schema()
     package = Path(args.package) if args.package else DEMO_PACKAGE
     if not package.is_dir() or not any(package.glob("*.csv")):
-        print(f"De demo-sociale kaart ontbreekt ({package}). Maak die eerst (scripts/make_demo_data.py).", file=sys.stderr)
+        print(
+            f"De demo-sociale kaart ontbreekt ({package}). Maak die eerst (scripts/make_demo_data.py).",
+            file=sys.stderr,
+        )
         return 1
     progress = Progress(bool(args.progress) or sys.stderr.isatty())
     return _print_report(import_paths([package], catalog, progress=progress))
@@ -900,7 +962,9 @@ def run_build_db(args: argparse.Namespace) -> int:
 def register_cli(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the `import` and `build-db` commands to the CLI."""
     parser = sub.add_parser("import", help="lees HSDS-gegevens in (map met CSV-tabellen of JSON)")
-    parser.add_argument("paths", nargs="+", metavar="PATH", help="map met datapackage.json en CSV, of .json/.csv")
+    parser.add_argument(
+        "paths", nargs="+", metavar="PATH", help="map met datapackage.json en CSV, of .json/.csv"
+    )
     parser.add_argument("--db", help="database-URL (standaard uit de instellingen)")
     parser.add_argument("--strict", action="store_true", help="waarschuwingen tellen als fouten")
     parser.add_argument("--progress", action="store_true", help="toon altijd een voortgangsbalk")

@@ -199,7 +199,7 @@ BIRTH_KEY = (
 )
 # Keyword before the date ("geboren op 12-03-1950") or after it ("op 1 maart 1950 geboren").
 BIRTH_BEFORE_RE = re.compile(
-    r"(?<!\[)\b" + BIRTH_KEY + r"(?![a-z])[^\d\n]{0,30}?(?P<date>" + DATE + r")(?!\d)", re.IGNORECASE
+    r"(?<!\[)\b" + BIRTH_KEY + r"(?![a-z])[^\d\n\[]{0,30}?(?P<date>" + DATE + r")(?!\d)", re.IGNORECASE
 )
 BIRTH_AFTER_RE = re.compile(r"(?<!\d)(?P<date>" + DATE + r")(?!\d)[^\d\n]{0,12}?\bgeboren\b", re.IGNORECASE)
 
@@ -578,7 +578,12 @@ def purge_tracker(url: str, cutoff: datetime) -> int:
     Only whole conversations go: a conversation with one recent event is kept
     entirely, so a resident who comes back never finds half a history.
     """
-    engine = create_engine(url, future=True)
+    if url.startswith("sqlite:///"):
+        path = url.removeprefix("sqlite:///")
+        # Connecting would create an empty file; no file means no conversations yet.
+        if path not in ("", ":memory:") and not os.path.exists(path):
+            return 0
+    engine = create_engine(url, future=True, connect_args={"timeout": 10} if url.startswith("sqlite") else {})
     try:
         if "events" not in sa_inspect(engine).get_table_names():
             return 0

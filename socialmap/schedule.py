@@ -194,7 +194,9 @@ def _local(now: datetime | None) -> datetime:
     return now.astimezone(TZ)
 
 
-def next_session(schedules: Iterable[ScheduleLike], now: datetime | None = None) -> tuple[datetime, datetime] | None:
+def next_session(
+    schedules: Iterable[ScheduleLike], now: datetime | None = None
+) -> tuple[datetime, datetime] | None:
     """Return (start, end) of the first session that has not ended yet at `now`, or None.
 
     A session that is running now counts: its start lies in the past.
@@ -237,7 +239,8 @@ def _hours(rule: Rule) -> str:
     if rule.opens is None and rule.closes is None:
         return ""
     opens = f"{rule.opens:%H:%M}" if rule.opens else "00:00"
-    closes = "24:00" if rule.closes in (None, time(23, 59, 59)) else f"{rule.closes:%H:%M}"
+    # "23:59" is how many systems write "until midnight".
+    closes = "24:00" if rule.closes is None or rule.closes >= time(23, 59) else f"{rule.closes:%H:%M}"
     if opens == "00:00" and closes == "24:00":
         return "hele dag"
     return f"{opens} - {closes}"
@@ -259,7 +262,8 @@ def _describe(rule: Rule) -> str:
     hours = _hours(rule)
     if rule.freq == "MONTHLY" and rule.days:
         parts = [
-            f"elke {ORDINALS_NL.get(o, '')} {WEEKDAYS_NL[d]} van de maand".replace("  ", " ") for o, d in rule.days
+            f"elke {ORDINALS_NL.get(o or 0, '')} {WEEKDAYS_NL[d]} van de maand".replace("  ", " ")
+            for o, d in rule.days
         ]
         days_text = _join_nl(parts)
     elif rule.freq == "MONTHLY" and rule.monthdays:

@@ -47,7 +47,9 @@ WEEKDAY_WORDS: dict[str, int] = {}
 for _index, _name in enumerate(WEEKDAYS_NL):
     WEEKDAY_WORDS[_name] = _index
     WEEKDAY_WORDS[_name[:2]] = _index
-for _index, _name in enumerate(["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]):
+for _index, _name in enumerate(
+    ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+):
     WEEKDAY_WORDS[_name] = _index
     WEEKDAY_WORDS[_name[:3]] = _index
 WEEKDAY_WORDS["woe"] = 2
@@ -136,12 +138,16 @@ def _validate(query: SearchQuery) -> None:
     if not (-90 <= query.lat <= 90 and -180 <= query.lon <= 180) or math.isnan(query.lat + query.lon):
         raise SearchError("De plaats heeft geen geldige coördinaten.")
     if query.category is not None and query.category not in taxonomy.CATEGORIES:
-        raise SearchError(f"Onbekende categorie '{query.category}'. Kies uit: {', '.join(taxonomy.CATEGORIES)}.")
+        raise SearchError(
+            f"Onbekende categorie '{query.category}'. Kies uit: {', '.join(taxonomy.CATEGORIES)}."
+        )
     unknown = [s for s in query.subcategories if s not in taxonomy.SUBCATEGORIES]
     if unknown:
         raise SearchError(f"Onbekende subcategorie '{unknown[0]}'.")
     if query.audience is not None and query.audience not in taxonomy.AUDIENCES:
-        raise SearchError(f"Onbekende doelgroep '{query.audience}'. Kies uit: {', '.join(taxonomy.AUDIENCES)}.")
+        raise SearchError(
+            f"Onbekende doelgroep '{query.audience}'. Kies uit: {', '.join(taxonomy.AUDIENCES)}."
+        )
     if query.weekday is not None and not 0 <= query.weekday <= 6:
         raise SearchError("De dag moet tussen 0 (maandag) en 6 (zondag) liggen.")
     if query.radius_km is not None and not 0 < query.radius_km <= 1000:
@@ -227,7 +233,9 @@ def cells_for(lat: float, lon: float, radius_km: float) -> list[int]:
     return [cell_key(r, c) for r in range(low[0], high[0] + 1) for c in range(low[1], high[1] + 1)]
 
 
-def _candidates(conn: Connection, query: SearchQuery, radius_km: float, fts: bool, with_remote: bool) -> list[Any]:
+def _candidates(
+    conn: Connection, query: SearchQuery, radius_km: float, fts: bool, with_remote: bool
+) -> list[Any]:
     """Return light rows (id, service_id, lat, lon, name) in the radius's grid cells (and the remote ones)."""
     conds, params = where_clauses(query, fts)
     extra = "".join(f" AND {c}" for c in conds)
@@ -353,13 +361,17 @@ def _result(
         phone=entry["phone"],
         email=entry["email"],
         website=entry["website"],
-        route_url=f"https://www.openstreetmap.org/directions?to={lat:.6f},{lon:.6f}" if lat is not None else "",
+        route_url=f"https://www.openstreetmap.org/directions?to={lat:.6f},{lon:.6f}"
+        if lat is not None
+        else "",
         reasons=_reasons(query, entry, km, open_now, place_name),
         audiences=_codes(entry["audiences"]),
     )
 
 
-def search(query: SearchQuery, catalog: Catalog | None = None, *, place_name: str | None = None) -> SearchPage:
+def search(
+    query: SearchQuery, catalog: Catalog | None = None, *, place_name: str | None = None
+) -> SearchPage:
     """Return one page of services matching the query, nearest first, remote services last.
 
     `place_name` (e.g. "Assen") only changes the wording of the distance reason.
@@ -393,7 +405,9 @@ def search(query: SearchQuery, catalog: Catalog | None = None, *, place_name: st
         wanted = [row.id for _, row in window]
         full: dict[int, dict[str, Any]] = {}
         if wanted:
-            page_rows = conn.execute(_statement("SELECT * FROM search_entry WHERE id IN :ids", ("ids",)), {"ids": wanted})
+            page_rows = conn.execute(
+                _statement("SELECT * FROM search_entry WHERE id IN :ids", ("ids",)), {"ids": wanted}
+            )
             full = {r["id"]: dict(r) for r in page_rows.mappings()}
     return SearchPage(
         results=[_result(query, full[row.id], km, place_name, now) for km, row in window],
@@ -421,7 +435,9 @@ def parse_weekday(raw: str) -> int:
 def register_cli(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the `search` command to the CLI."""
     parser = sub.add_parser("search", help="zoek aanbod in de buurt van een plaats of postcode")
-    parser.add_argument("--near", required=True, help='plaats of postcode, bijvoorbeeld "9401 AB" of "Zweeloo"')
+    parser.add_argument(
+        "--near", required=True, help='plaats of postcode, bijvoorbeeld "9401 AB" of "Zweeloo"'
+    )
     parser.add_argument("--category", help="categorie: " + ", ".join(taxonomy.CATEGORIES))
     parser.add_argument("--sub", action="append", default=[], help="subcategorie (mag vaker)")
     parser.add_argument("--audience", help="doelgroep: " + ", ".join(taxonomy.AUDIENCES))
@@ -461,9 +477,11 @@ def run_cli(args: argparse.Namespace, geocoder: Any = None) -> int:
         geocoder = get_geocoder()
     found = geocoder.geocode(args.near)
     if found.status == "outside":
-        return _fail(f"{found.outside_name or args.near} ligt niet in ons gebied. Zoek met een plaats of postcode in Drenthe.")
+        return _fail(
+            f"{found.outside_name or args.near} ligt niet in ons gebied. Zoek met een plaats of postcode in Drenthe."
+        )
     if found.status == "empty" or not args.near.strip():
-        return _fail("Geef een plaats of postcode op, bijvoorbeeld --near \"9401 AB\".")
+        return _fail('Geef een plaats of postcode op, bijvoorbeeld --near "9401 AB".')
     if found.status != "ok" or found.place is None:
         hint = f" Bedoelt u {found.suggestion}?" if found.suggestion else ""
         return _fail(f"Ik ken de plaats '{args.near}' niet.{hint}")
@@ -490,7 +508,12 @@ def run_cli(args: argparse.Namespace, geocoder: Any = None) -> int:
         return _fail(str(exc))
     if args.json:
         payload = {
-            "location": {"name": place.name, "municipality": place.municipality, "lat": place.lat, "lon": place.lon},
+            "location": {
+                "name": place.name,
+                "municipality": place.municipality,
+                "lat": place.lat,
+                "lon": place.lon,
+            },
             "results": [asdict(r) for r in page.results],
             "radius_km": page.radius_km,
             "widened": page.widened,

@@ -22,7 +22,19 @@ import sys
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import Boolean, Column, DateTime, Integer, MetaData, String, Table, delete, insert, select, update
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    delete,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -163,7 +175,9 @@ def check_password_rules(password: str) -> None:
 class StaffStore:
     """Staff accounts and sessions in the social-map database."""
 
-    def __init__(self, engine: Engine | None = None, *, db_url: str | None = None, session_minutes: int = 480) -> None:
+    def __init__(
+        self, engine: Engine | None = None, *, db_url: str | None = None, session_minutes: int = 480
+    ) -> None:
         self.engine = engine or _db.get_engine(db_url)
         self.session_minutes = session_minutes
         ensure_schema(self.engine)
@@ -202,7 +216,9 @@ class StaffStore:
     def get(self, username: str) -> StaffAccount | None:
         """Return the account, or None when it does not exist."""
         with self.engine.connect() as conn:
-            row = conn.execute(select(accounts).where(accounts.c.username == username.strip().lower())).first()
+            row = conn.execute(
+                select(accounts).where(accounts.c.username == username.strip().lower())
+            ).first()
         if row is None:
             return None
         return StaffAccount(row.username, row.name, bool(row.disabled), row.created_at, row.last_login_at)
@@ -211,7 +227,9 @@ class StaffStore:
         """Return all accounts sorted by username."""
         with self.engine.connect() as conn:
             rows = conn.execute(select(accounts).order_by(accounts.c.username)).all()
-        return [StaffAccount(r.username, r.name, bool(r.disabled), r.created_at, r.last_login_at) for r in rows]
+        return [
+            StaffAccount(r.username, r.name, bool(r.disabled), r.created_at, r.last_login_at) for r in rows
+        ]
 
     def set_disabled(self, username: str, disabled: bool) -> None:
         """Disable (or enable) an account; disabling also ends its sessions."""
@@ -260,7 +278,9 @@ class StaffStore:
         if not ok or row.disabled:
             with self.engine.begin() as conn:
                 failed = (row.failed_logins or 0) + 1
-                locked_until = moment + timedelta(minutes=LOCKOUT_MINUTES) if failed >= MAX_FAILED_LOGINS else None
+                locked_until = (
+                    moment + timedelta(minutes=LOCKOUT_MINUTES) if failed >= MAX_FAILED_LOGINS else None
+                )
                 conn.execute(
                     update(accounts)
                     .where(accounts.c.username == username)
@@ -407,7 +427,9 @@ def register_cli(subparsers: argparse._SubParsersAction) -> None:  # type: ignor
     add = sub.add_parser("add", help="medewerker toevoegen")
     add.add_argument("username")
     add.add_argument("--name", required=True, help='volledige naam, bijvoorbeeld "Anja de Vries"')
-    add.add_argument("--password-stdin", action="store_true", help="lees het wachtwoord van stdin (voor scripts)")
+    add.add_argument(
+        "--password-stdin", action="store_true", help="lees het wachtwoord van stdin (voor scripts)"
+    )
     add.set_defaults(func=_cmd_add)
 
     lst = sub.add_parser("list", help="medewerkers tonen")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -40,12 +40,12 @@ FAQ_INTENTS = {
 WEEKDAYS = {"maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"}
 
 
-@lru_cache(maxsize=None)
+@cache
 def training() -> TrainingData:
     return load_data(str(NLU_DIR), language="nl")
 
 
-@lru_cache(maxsize=None)
+@cache
 def held_out() -> TrainingData:
     return load_data(str(TEST_SET), language="nl")
 

@@ -24,9 +24,10 @@ import logging
 import re
 import secrets
 import threading
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Awaitable, Callable, TypeVar
+from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
 
 import aiohttp
@@ -114,12 +115,16 @@ class RasaClient:
             raise RasaUnavailable("unexpected tracker answer")
         return result
 
-    async def append_events(self, conversation_id: str, events: list[dict[str, Any]], *, to_resident: bool) -> None:
+    async def append_events(
+        self, conversation_id: str, events: list[dict[str, Any]], *, to_resident: bool
+    ) -> None:
         """Append events; with `to_resident` bot events are also sent to the resident's open chat."""
         params = {"output_channel": "latest", "execute_side_effects": "true"} if to_resident else {}
         await self._call("POST", self._url(conversation_id, "tracker/events"), params, events)
 
-    async def trigger_intent(self, conversation_id: str, name: str, entities: dict[str, Any] | None = None) -> None:
+    async def trigger_intent(
+        self, conversation_id: str, name: str, entities: dict[str, Any] | None = None
+    ) -> None:
         """Make the assistant react to an external event, answering on the resident's channel."""
         await self._call(
             "POST",
@@ -173,7 +178,9 @@ def _secure_headers(response: web.StreamResponse) -> web.StreamResponse:
     response.headers["Content-Security-Policy"] = CSP
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "no-referrer"
+    # same-origin, not no-referrer: with no-referrer Chrome sends "Origin: null" on form posts,
+    # which the same-origin check below has to refuse.
+    response.headers["Referrer-Policy"] = "same-origin"
     response.headers["X-Frame-Options"] = "DENY"
     return response
 
@@ -471,13 +478,17 @@ def transcript_from_tracker(tracker: dict[str, Any]) -> list[dict[str, Any]]:
                 "at": at,
             }
             if custom and custom.get("type") == "result_card" and isinstance(custom.get("card"), dict):
-                line["card"] = {k: str(v) for k, v in custom["card"].items() if isinstance(v, (str, int, float))}
+                line["card"] = {
+                    k: str(v) for k, v in custom["card"].items() if isinstance(v, (str, int, float))
+                }
             buttons = data.get("buttons") or []
             if buttons:
                 line["buttons"] = [str(b.get("title", "")) for b in buttons if isinstance(b, dict)]
             lines.append(line)
         elif kind == "pause":
-            lines.append({"from": "system", "text": "De assistent is gepauzeerd: een medewerker praat nu.", "at": at})
+            lines.append(
+                {"from": "system", "text": "De assistent is gepauzeerd: een medewerker praat nu.", "at": at}
+            )
         elif kind == "resume":
             lines.append({"from": "system", "text": "De assistent doet weer mee.", "at": at})
     return lines
@@ -515,7 +526,8 @@ def _search(
 ) -> list[dict[str, Any]]:
     """Return up to ten result cards (dicts) near the resident's place."""
     try:
-        from socialmap import advice, search as search_module
+        from socialmap import advice
+        from socialmap import search as search_module
     except ImportError as exc:
         raise SearchUnavailable(SEARCH_DOWN) from exc
     search_fn = console.search or search_module.search
@@ -605,7 +617,13 @@ async def api_send_card(request: web.Request, session: st.StaffSession) -> web.S
     card = next((c for c in cards if c.get("service_id") == service_id), None)
     if card is None:
         return _error("Dit resultaat is niet (meer) gevonden. Zoek opnieuw.", 404)
-    lines = [card["name"], card.get("what", ""), card.get("where", ""), card.get("when", ""), card.get("contact", "")]
+    lines = [
+        card["name"],
+        card.get("what", ""),
+        card.get("where", ""),
+        card.get("when", ""),
+        card.get("contact", ""),
+    ]
     event = {
         "event": "bot",
         "text": "\n".join(line for line in lines if line and line != "-"),
@@ -666,10 +684,19 @@ async def api_close(request: web.Request, session: st.StaffSession) -> web.Strea
     body = await _body(request)
     outcome = str(body.get("outcome", ""))
     ticket = await _run(console.queue.get, request.match_info["ticket_id"])
+    if outcome not in hq.OUTCOMES:
+        return _error("Kies een uitkomst: " + ", ".join(hq.OUTCOMES.values()) + ".", 400)
+    was_waiting = ticket.status == hq.WAITING
     if ticket.status == hq.TAKEN:
         await _run(console.queue.require_holder, ticket.id, session.username)
         await console.rasa.append_events(ticket.conversation_id, _RESUME, to_resident=False)
     ticket = await _run(console.queue.close, ticket.id, session.username, outcome, staff_name=session.name)
+    if was_waiting:
+        try:
+            # The resident is no longer waiting; the assistant was never paused.
+            await console.rasa.append_events(ticket.conversation_id, _RESUME[1:], to_resident=False)
+        except RasaUnavailable:
+            log.warning("closed waiting ticket %s but could not reset handoff_status", ticket.id)
     return _json(ticket.as_dict())
 
 
@@ -689,7 +716,10 @@ async def api_close_callback(request: web.Request, session: st.StaffSession) -> 
     console = _console(request)
     body = await _body(request)
     callback = await _run(
-        console.queue.close_callback, request.match_info["callback_id"], session.username, str(body.get("outcome", ""))
+        console.queue.close_callback,
+        request.match_info["callback_id"],
+        session.username,
+        str(body.get("outcome", "")),
     )
     return _json(callback.as_dict())
 
@@ -714,13 +744,15 @@ def setup(
 ) -> None:
     """Mount the staff console at /medewerkers/ on `app` (tests may pass settings and a search function)."""
     settings = settings or _app_settings(app) or get_settings()
-    console = Console(settings=settings, rasa=RasaClient(settings.rasa_url, settings.rasa_token), search=search)
+    console = Console(
+        settings=settings, rasa=RasaClient(settings.rasa_url, settings.rasa_token), search=search
+    )
     app[CONSOLE_KEY] = console
 
     async def _close_rasa(_: web.Application) -> None:
         await console.rasa.close()
 
-    app.on_cleanup.append(_close_rasa)
+    app.on_cleanup.append(_close_rasa)  # type: ignore[arg-type]  # aiohttp 3.9 types Signal oddly
     r = app.router
     r.add_get(f"{PREFIX}", index)
     r.add_get(f"{PREFIX}/", index)

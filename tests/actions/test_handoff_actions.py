@@ -69,10 +69,18 @@ async def run(action: Any, tracker: Any) -> tuple[CollectingDispatcher, list[dic
     return dispatcher, events
 
 
-async def test_request_during_opening_hours_queues_with_position_and_wait(fresh_queue: hq.HandoffQueue) -> None:
+async def test_request_during_opening_hours_queues_with_position_and_wait(
+    fresh_queue: hq.HandoffQueue,
+) -> None:
     fresh_queue.request("someone-else", hq.HandoffSummary())
     action = ActionRequestHandoff(fresh_queue, deployment=OFFICE, clock=lambda: MONDAY_10)
-    tracker = make_tracker(SLOTS, consent_events(("ik wil een mens spreken", "request_human")), intent="affirm", text="ja", sender="conv-1")
+    tracker = make_tracker(
+        SLOTS,
+        consent_events(("ik wil een mens spreken", "request_human")),
+        intent="affirm",
+        text="ja",
+        sender="conv-1",
+    )
     dispatcher, events = await run(action, tracker)
     assert dispatcher.messages[0]["response"] == "utter_handoff_queued"
     assert dispatcher.messages[0]["position"] == 2
@@ -81,13 +89,20 @@ async def test_request_during_opening_hours_queues_with_position_and_wait(fresh_
     ticket = fresh_queue.active_for("conv-1")
     assert ticket is not None
     summary = ticket.summary
-    assert (summary.need, summary.need_label, summary.location, summary.age) == ("meeting", "Ontmoeten", "Assen", 78)
+    assert (summary.need, summary.need_label, summary.location, summary.age) == (
+        "meeting",
+        "Ontmoeten",
+        "Assen",
+        78,
+    )
     assert summary.shown_services == ["Koffie-ochtend De Kloosterhof", "Soos Het Anker"]
     assert summary.reason == "request_human"
     assert ticket.priority == "normal"
 
 
-async def test_request_outside_opening_hours_tells_when_the_helpdesk_opens(fresh_queue: hq.HandoffQueue) -> None:
+async def test_request_outside_opening_hours_tells_when_the_helpdesk_opens(
+    fresh_queue: hq.HandoffQueue,
+) -> None:
     action = ActionRequestHandoff(fresh_queue, deployment=OFFICE, clock=lambda: FRIDAY_EVENING)
     dispatcher, events = await run(action, make_tracker(SLOTS, intent="affirm", sender="conv-1"))
     message = dispatcher.messages[0]
@@ -101,7 +116,9 @@ async def test_request_outside_opening_hours_tells_when_the_helpdesk_opens(fresh
 async def test_a_crisis_earlier_in_the_conversation_gives_priority(fresh_queue: hq.HandoffQueue) -> None:
     fresh_queue.request("waiting-longer", hq.HandoffSummary())
     action = ActionRequestHandoff(fresh_queue, deployment=OFFICE, clock=lambda: MONDAY_10)
-    events = consent_events(("ik zie het niet meer zitten", "crisis"), ("wil je met iemand praten?", "request_human"))
+    events = consent_events(
+        ("ik zie het niet meer zitten", "crisis"), ("wil je met iemand praten?", "request_human")
+    )
     dispatcher, _ = await run(action, make_tracker(SLOTS, events, intent="affirm", sender="conv-1"))
     assert dispatcher.messages[0]["position"] == 1
     ticket = fresh_queue.active_for("conv-1")
@@ -117,7 +134,9 @@ async def test_a_crisis_earlier_in_the_conversation_gives_priority(fresh_queue: 
         ([("hallo", "greet")], "other"),
     ],
 )
-def test_reason_comes_from_what_the_resident_said_before_consenting(events: list[tuple[str, str]], reason: str) -> None:
+def test_reason_comes_from_what_the_resident_said_before_consenting(
+    events: list[tuple[str, str]], reason: str
+) -> None:
     tracker = make_tracker({}, consent_events(*events), intent="affirm", text="ja")
     assert reason_of(tracker, priority_of(tracker)) == reason
 
@@ -144,7 +163,9 @@ async def test_cancel_takes_the_resident_out_of_the_queue(fresh_queue: hq.Handof
     fresh_queue.request("conv-1", hq.HandoffSummary())
     fresh_queue.stage_contact("conv-1", hq.Contact("phone", "0612345678"))
     callback = fresh_queue.request_callback("conv-1", "morgen", hq.HandoffSummary())
-    dispatcher, events = await run(ActionCancelHandoff(fresh_queue), make_tracker({"handoff_status": "waiting"}, sender="conv-1"))
+    dispatcher, events = await run(
+        ActionCancelHandoff(fresh_queue), make_tracker({"handoff_status": "waiting"}, sender="conv-1")
+    )
     assert dispatcher.messages[0]["response"] == "utter_handoff_cancelled"
     assert SlotSet("handoff_status", "none") in events
     assert fresh_queue.active_for("conv-1") is None
@@ -174,9 +195,17 @@ def test_valid_contact_is_staged_and_only_its_tag_goes_in_the_slot(
 
 @pytest.mark.parametrize(
     "slot_text, vault",
-    [("bel me maar", {}), ("0800-1234567", {}), ("[TELEFOON]", {}), ("[TELEFOON]", {"conv-1": "12345"}), ("", {})],
+    [
+        ("bel me maar", {}),
+        ("0800-1234567", {}),
+        ("[TELEFOON]", {}),
+        ("[TELEFOON]", {"conv-1": "12345"}),
+        ("", {}),
+    ],
 )
-def test_invalid_contact_asks_again(fresh_queue: hq.HandoffQueue, slot_text: str, vault: dict[str, str]) -> None:
+def test_invalid_contact_asks_again(
+    fresh_queue: hq.HandoffQueue, slot_text: str, vault: dict[str, str]
+) -> None:
     validator = ValidateCallbackForm(fresh_queue, vault=FakeVault(vault))
     dispatcher = CollectingDispatcher()
     result = validator.validate_callback_contact(slot_text, dispatcher, make_tracker(sender="conv-1"), {})
@@ -184,8 +213,18 @@ def test_invalid_contact_asks_again(fresh_queue: hq.HandoffQueue, slot_text: str
     assert dispatcher.messages[0]["response"] == "utter_invalid_contact"
 
 
-@pytest.mark.parametrize("value, expected", [("morgenochtend", "morgenochtend"), ("  dinsdag   na 14 uur ", "dinsdag na 14 uur"), ("", None), ("/affirm", None)])
-def test_callback_moment_is_trimmed_or_asked_again(fresh_queue: hq.HandoffQueue, value: str, expected: str | None) -> None:
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("morgenochtend", "morgenochtend"),
+        ("  dinsdag   na 14 uur ", "dinsdag na 14 uur"),
+        ("", None),
+        ("/affirm", None),
+    ],
+)
+def test_callback_moment_is_trimmed_or_asked_again(
+    fresh_queue: hq.HandoffQueue, value: str, expected: str | None
+) -> None:
     validator = ValidateCallbackForm(fresh_queue, vault=FakeVault({}))
     result = validator.validate_callback_moment(value, CollectingDispatcher(), make_tracker(), {})
     assert result == {"callback_moment": expected}
@@ -194,17 +233,25 @@ def test_callback_moment_is_trimmed_or_asked_again(fresh_queue: hq.HandoffQueue,
 async def test_submit_saves_the_callback_request(fresh_queue: hq.HandoffQueue) -> None:
     fresh_queue.stage_contact("conv-1", hq.Contact("email", "jan@voorbeeld.nl"))
     slots = {**SLOTS, "callback_contact": "[E-MAIL]", "callback_moment": "morgenochtend"}
-    dispatcher, events = await run(ActionSubmitCallback(fresh_queue, deployment=OFFICE), make_tracker(slots, sender="conv-1"))
+    dispatcher, events = await run(
+        ActionSubmitCallback(fresh_queue, deployment=OFFICE), make_tracker(slots, sender="conv-1")
+    )
     assert dispatcher.messages[0]["response"] == "utter_callback_saved"
     assert dispatcher.messages[0]["callback_moment"] == "morgenochtend"
     assert events == [SlotSet("handoff_status", "callback")]
     [request] = fresh_queue.callbacks()
-    assert (request.moment, request.contact_kind, request.summary.location) == ("morgenochtend", "email", "Assen")
+    assert (request.moment, request.contact_kind, request.summary.location) == (
+        "morgenochtend",
+        "email",
+        "Assen",
+    )
 
 
 async def test_submit_without_a_staged_contact_asks_for_it_again(fresh_queue: hq.HandoffQueue) -> None:
     slots = {"callback_contact": "[TELEFOON]", "callback_moment": "morgen"}
-    dispatcher, events = await run(ActionSubmitCallback(fresh_queue, deployment=OFFICE), make_tracker(slots, sender="conv-1"))
+    dispatcher, events = await run(
+        ActionSubmitCallback(fresh_queue, deployment=OFFICE), make_tracker(slots, sender="conv-1")
+    )
     assert dispatcher.messages[0]["response"] == "utter_invalid_contact"
     assert events == [SlotSet("callback_contact", None), FollowupAction("callback_form")]
     assert fresh_queue.callbacks() == []

@@ -131,3 +131,21 @@ async def test_another_area_forgets_the_place() -> None:
     events = await ActionForgetLocation().run(dispatcher, make_tracker(ASSEN), {})
     slots = slots_of(events)
     assert slots["location"] is None and slots["place_lat"] is None and slots["page"] == 0
+
+
+async def test_a_new_topic_drops_the_old_topics_refinements(demo_catalog: Catalog) -> None:
+    from tests.actions.helpers import user_event
+
+    events = [
+        user_event("ik zoek een koffieochtend", "find_meeting_place"),
+        user_event("alleen gratis", "refine_search"),
+        {"event": "slot", "name": "free_only", "value": True},
+        {"event": "slot", "name": "weekday", "value": "woensdag"},
+        user_event("ik wil vrijwilligerswerk doen", "find_volunteer_work"),
+    ]
+    tracker = make_tracker({**ASSEN, "need": "volunteer", "free_only": True, "weekday": "woensdag"}, events=events)
+    dispatcher = CollectingDispatcher()
+    result = await ActionSearchServices(demo_catalog).run(dispatcher, tracker, {})
+    slots = slots_of(result)
+    assert slots["free_only"] is None and slots["weekday"] is None
+    assert len(cards(dispatcher.messages)) == 3

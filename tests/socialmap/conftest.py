@@ -73,12 +73,22 @@ def service_document(
     sid = service_id or str(uuid.uuid5(NS, f"service:{name}"))
     org_id = str(uuid.uuid5(NS, f"org:{name}"))
     attributes = [
-        {"id": str(uuid.uuid5(NS, f"attr:{sid}:{category}")), "taxonomy_term_id": term_id("sociale-kaart", category)}
+        {
+            "id": str(uuid.uuid5(NS, f"attr:{sid}:{category}")),
+            "taxonomy_term_id": term_id("sociale-kaart", category),
+        }
     ]
     for code in subcategories:
-        attributes.append({"id": str(uuid.uuid5(NS, f"attr:{sid}:{code}")), "taxonomy_term_id": term_id("sociale-kaart", code)})
+        attributes.append(
+            {
+                "id": str(uuid.uuid5(NS, f"attr:{sid}:{code}")),
+                "taxonomy_term_id": term_id("sociale-kaart", code),
+            }
+        )
     for code in audiences:
-        attributes.append({"id": str(uuid.uuid5(NS, f"attr:{sid}:{code}")), "taxonomy_term_id": term_id("doelgroep", code)})
+        attributes.append(
+            {"id": str(uuid.uuid5(NS, f"attr:{sid}:{code}")), "taxonomy_term_id": term_id("doelgroep", code)}
+        )
     doc: dict[str, Any] = {
         "id": sid,
         "name": name,
@@ -88,15 +98,29 @@ def service_document(
         "phones": [{"id": str(uuid.uuid5(NS, f"phone:{sid}")), "number": phone}],
         "attributes": attributes,
         "languages": [
-            {"id": str(uuid.uuid5(NS, f"lang:{sid}:{code}")), "code": code, "name": code} for code in languages
+            {"id": str(uuid.uuid5(NS, f"lang:{sid}:{code}")), "code": code, "name": code}
+            for code in languages
         ],
         "cost_options": []
         if cost is None
-        else [{"id": str(uuid.uuid5(NS, f"cost:{sid}")), "amount": cost, "currency": "EUR", "amount_description": "per keer"}],
+        else [
+            {
+                "id": str(uuid.uuid5(NS, f"cost:{sid}")),
+                "amount": cost,
+                "currency": "EUR",
+                "amount_description": "per keer",
+            }
+        ],
         "schedules": []
         if days is None
         else [
-            {"id": str(uuid.uuid5(NS, f"sched:{sid}")), "freq": "WEEKLY", "byday": days, "opens_at": opens, "closes_at": closes}
+            {
+                "id": str(uuid.uuid5(NS, f"sched:{sid}")),
+                "freq": "WEEKLY",
+                "byday": days,
+                "opens_at": opens,
+                "closes_at": closes,
+            }
         ],
     }
     if min_age is not None:

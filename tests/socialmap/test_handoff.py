@@ -17,7 +17,9 @@ T0 = datetime(2025, 3, 3, 10, 0, tzinfo=timezone.utc)
 
 def _sqlite_engine(path: Path):  # type: ignore[no-untyped-def]
     # A private engine per test (socialmap.db caches per URL; tests want isolation).
-    engine = create_engine(f"sqlite:///{path}", future=True, connect_args={"timeout": 10, "check_same_thread": False})
+    engine = create_engine(
+        f"sqlite:///{path}", future=True, connect_args={"timeout": 10, "check_same_thread": False}
+    )
 
     @event.listens_for(engine, "connect")
     def _pragmas(conn, _):  # type: ignore[no-untyped-def]
@@ -38,13 +40,17 @@ def fresh_queue(db_path: Path) -> HandoffQueue:
 
 
 def make_summary(**fields) -> HandoffSummary:  # type: ignore[no-untyped-def]
-    defaults = dict(need="meeting", need_label="Ontmoeten", location="Assen", municipality="Assen", reason="request_human")
+    defaults = dict(
+        need="meeting", need_label="Ontmoeten", location="Assen", municipality="Assen", reason="request_human"
+    )
     defaults.update(fields)
     return HandoffSummary(**defaults)
 
 
 def test_request_creates_a_waiting_ticket_with_its_summary(fresh_queue: HandoffQueue) -> None:
-    ticket = fresh_queue.request("conv-1", make_summary(shown_services=["Koffie-ochtend De Kloosterhof"]), now=T0)
+    ticket = fresh_queue.request(
+        "conv-1", make_summary(shown_services=["Koffie-ochtend De Kloosterhof"]), now=T0
+    )
     assert ticket.status == hq.WAITING
     assert ticket.summary.location == "Assen"
     assert ticket.summary.shown_services == ["Koffie-ochtend De Kloosterhof"]
@@ -63,7 +69,9 @@ def test_a_later_crisis_raises_the_priority_of_the_waiting_ticket(fresh_queue: H
     fresh_queue.request("other", make_summary(), now=T0)
     mine = fresh_queue.request("conv-1", make_summary(), now=T0 + timedelta(minutes=1))
     assert fresh_queue.position(mine.id) == 2
-    escalated = fresh_queue.request("conv-1", make_summary(), priority="crisis", now=T0 + timedelta(minutes=2))
+    escalated = fresh_queue.request(
+        "conv-1", make_summary(), priority="crisis", now=T0 + timedelta(minutes=2)
+    )
     assert escalated.priority == "crisis"
     assert fresh_queue.position(mine.id) == 1
 
@@ -163,7 +171,9 @@ def test_transfer_to_a_team_waits_again_with_the_note_and_keeps_its_place(fresh_
     fresh_queue.take(ticket.id, "anja", "Anja")
     moved = fresh_queue.transfer(ticket.id, "anja", "Anja", note="Vraag over Wmo-vervoer", team="Wmo-loket")
     assert (moved.status, moved.team, moved.taken_by) == (hq.WAITING, "Wmo-loket", None)
-    assert [(n.by_name, n.text, n.team) for n in moved.notes] == [("Anja", "Vraag over Wmo-vervoer", "Wmo-loket")]
+    assert [(n.by_name, n.text, n.team) for n in moved.notes] == [
+        ("Anja", "Vraag over Wmo-vervoer", "Wmo-loket")
+    ]
     assert fresh_queue.position(ticket.id) == 1  # still ahead of conv-2, who came later
     taken = fresh_queue.take(ticket.id, "piet", "Piet")
     assert taken.notes[0].text == "Vraag over Wmo-vervoer"  # the note travels
@@ -178,8 +188,12 @@ def test_transfer_to_a_colleague_reserves_the_ticket_for_them(fresh_queue: Hando
     assert fresh_queue.take(ticket.id, "piet", "Piet").taken_by == "piet"
 
 
-@pytest.mark.parametrize("note, team", [("", "Wmo-loket"), ("   ", "Wmo-loket"), ("x" * 2001, "Wmo-loket"), ("notitie", None)])
-def test_transfer_needs_a_note_and_a_destination(fresh_queue: HandoffQueue, note: str, team: str | None) -> None:
+@pytest.mark.parametrize(
+    "note, team", [("", "Wmo-loket"), ("   ", "Wmo-loket"), ("x" * 2001, "Wmo-loket"), ("notitie", None)]
+)
+def test_transfer_needs_a_note_and_a_destination(
+    fresh_queue: HandoffQueue, note: str, team: str | None
+) -> None:
     ticket = fresh_queue.request("conv-1", make_summary(), now=T0)
     fresh_queue.take(ticket.id, "anja", "Anja")
     with pytest.raises(hq.HandoffError):
@@ -214,32 +228,38 @@ def test_queue_survives_a_restart(db_path: Path) -> None:
     assert reopened.taken()[0].summary.location == "Assen"
 
 
+def race_to_take(db_path: Path, ticket_id: str, contenders: int) -> tuple[list[str], list[str]]:
+    """Return (winners, holders named to the losers) after `contenders` threads call take() at once."""
+    # Each thread has its own engine (its own connection), like separate processes.
+    queues = [HandoffQueue(_sqlite_engine(db_path)) for _ in range(contenders)]
+    barrier = threading.Barrier(contenders)
+    winners: list[str] = []
+    told: list[str] = []
+
+    def attempt(queue: HandoffQueue, who: str) -> None:
+        barrier.wait()
+        try:
+            queue.take(ticket_id, who, who.title())
+            winners.append(who)
+        except hq.AlreadyTaken as exc:
+            told.append(exc.holder)
+
+    threads = [threading.Thread(target=attempt, args=(q, f"staff{n}")) for n, q in enumerate(queues)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return winners, told
+
+
 def test_racing_takes_on_a_real_sqlite_file_have_exactly_one_winner(db_path: Path) -> None:
     setup_queue = HandoffQueue(_sqlite_engine(db_path))
-    tickets = [setup_queue.request(f"conv-{i}", make_summary(), now=T0).id for i in range(5)]
-    for ticket_id in tickets:
-        # Each thread has its own engine (its own connection), like separate processes.
-        queues = [HandoffQueue(_sqlite_engine(db_path)) for _ in range(8)]
-        barrier = threading.Barrier(len(queues))
-        winners: list[str] = []
-        losers: list[str] = []
-
-        def attempt(queue: HandoffQueue, who: str) -> None:
-            barrier.wait()
-            try:
-                queue.take(ticket_id, who, who.title())
-                winners.append(who)
-            except hq.AlreadyTaken as exc:
-                losers.append(exc.holder)
-
-        threads = [threading.Thread(target=attempt, args=(q, f"staff{n}")) for n, q in enumerate(queues)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=30)
+    for i in range(5):
+        ticket_id = setup_queue.request(f"conv-{i}", make_summary(), now=T0).id
+        winners, told = race_to_take(db_path, ticket_id, contenders=8)
         assert len(winners) == 1, winners
-        assert len(losers) == len(queues) - 1
-        assert set(losers) == set(winners)  # every loser was told who has it
+        assert len(told) == 7
+        assert set(told) == set(winners)  # every loser was told who has it
         assert setup_queue.get(ticket_id).taken_by == winners[0]
 
 
@@ -260,13 +280,27 @@ def test_parse_contact_accepts_dutch_numbers_and_email(text: str, kind: str, val
 
 
 @pytest.mark.parametrize(
-    "text", ["", "bel me maar", "12345", "0612345", "06123456789", "0800-1234567", "0900 1234567", "jan@", "[TELEFOON]", "+44 20 7946 0958"]
+    "text",
+    [
+        "",
+        "bel me maar",
+        "12345",
+        "0612345",
+        "06123456789",
+        "0800-1234567",
+        "0900 1234567",
+        "jan@",
+        "[TELEFOON]",
+        "+44 20 7946 0958",
+    ],
 )
 def test_parse_contact_refuses_what_we_cannot_call_or_mail(text: str) -> None:
     assert hq.parse_contact(text) is None
 
 
-def test_callback_request_keeps_the_contact_apart_and_erases_it_when_closed(fresh_queue: HandoffQueue) -> None:
+def test_callback_request_keeps_the_contact_apart_and_erases_it_when_closed(
+    fresh_queue: HandoffQueue,
+) -> None:
     fresh_queue.stage_contact("conv-1", hq.Contact("phone", "0612345678"))
     request = fresh_queue.request_callback("conv-1", "morgenochtend", make_summary(), now=T0)
     assert request.status == hq.CALLBACK_OPEN and request.contact_kind == "phone"

@@ -305,8 +305,9 @@ def test_purge_deletes_only_whole_conversations_whose_last_event_is_old(retentio
     assert report["contact_vault"] == 0  # stored "now", less than a day old
 
 
-def test_purge_without_a_tracker_database_reports_zero(retention_env: Path) -> None:
+def test_purge_without_a_tracker_database_reports_zero_and_creates_nothing(retention_env: Path) -> None:
     assert purge(days=28)["conversations"] == 0
+    assert not (retention_env / "tracker.db").exists()
 
 
 def test_purge_calls_handoff_purge_when_it_exists(

@@ -86,6 +86,7 @@ def test_naive_now_is_taken_as_amsterdam_time() -> None:
         (weekly("MO,WE"), "maandag en woensdag 10:00 - 12:00"),
         (weekly("MO,TU,WE,TH,FR", "09:00", "17:00"), "maandag tot en met vrijdag 09:00 - 17:00"),
         (weekly("MO,TU,WE,TH,FR,SA,SU", "00:00", "24:00"), "dag en nacht"),
+        (weekly("MO,TU,WE,TH,FR,SA,SU", "00:00", "23:59"), "dag en nacht"),
         (weekly("TH", interval=2), "om de week op donderdag 10:00 - 12:00"),
         ({"id": "d", "description": "Op afspraak"}, "Op afspraak"),
     ],

@@ -19,7 +19,6 @@ from socialmap.importer import import_documents
 from socialmap.schedule import TZ
 from socialmap.search import SearchError, SearchQuery, fts_expression, parse_weekday, search
 
-
 ASSEN = (52.9928, 6.5642)  # the same point as the fixtures use
 MONDAY_9 = datetime(2024, 5, 27, 9, 0, tzinfo=TZ)
 KM_LAT = 1 / 111.2  # degrees of latitude per km
@@ -39,22 +38,35 @@ def names(page: Any) -> list[str]:
     return [r.name for r in page.results]
 
 
-def test_results_come_nearest_first_with_distance(fresh_catalog: Catalog, make_services: Any, service_doc: Any) -> None:
-    make_services([service_doc(n, lat=north(km)[0], lon=ASSEN[1]) for n, km in [("Ver", 8), ("Dicht", 1), ("Midden", 4)]])
+def test_results_come_nearest_first_with_distance(
+    fresh_catalog: Catalog, make_services: Any, service_doc: Any
+) -> None:
+    make_services(
+        [
+            service_doc(n, lat=north(km)[0], lon=ASSEN[1])
+            for n, km in [("Ver", 8), ("Dicht", 1), ("Midden", 4)]
+        ]
+    )
     page = search(query(category="meeting"), fresh_catalog)
     assert names(page) == ["Dicht", "Midden", "Ver"]
     assert [round(r.distance_km or 0) for r in page.results] == [1, 4, 8]
     assert page.radius_km == 10 and not page.widened
 
 
-def test_search_widens_radius_when_fewer_than_three_results(fresh_catalog: Catalog, make_services: Any, service_doc: Any) -> None:
-    make_services([service_doc(n, lat=north(km)[0], lon=ASSEN[1]) for n, km in [("A", 5), ("B", 20), ("C", 40)]])
+def test_search_widens_radius_when_fewer_than_three_results(
+    fresh_catalog: Catalog, make_services: Any, service_doc: Any
+) -> None:
+    make_services(
+        [service_doc(n, lat=north(km)[0], lon=ASSEN[1]) for n, km in [("A", 5), ("B", 20), ("C", 40)]]
+    )
     page = search(query(category="meeting"), fresh_catalog)
     assert page.widened and page.radius_km == 50
     assert names(page) == ["A", "B", "C"]
 
 
-def test_explicit_radius_is_never_widened(fresh_catalog: Catalog, make_services: Any, service_doc: Any) -> None:
+def test_explicit_radius_is_never_widened(
+    fresh_catalog: Catalog, make_services: Any, service_doc: Any
+) -> None:
     make_services([service_doc(n, lat=north(km)[0], lon=ASSEN[1]) for n, km in [("A", 5), ("B", 20)]])
     page = search(query(category="meeting", radius_km=10), fresh_catalog)
     assert names(page) == ["A"] and not page.widened and page.radius_km == 10
@@ -66,10 +78,20 @@ def test_widening_stops_at_100_km(fresh_catalog: Catalog, make_service: Any) -> 
     assert page.results == [] and page.radius_km == 100 and page.widened
 
 
-def test_national_lines_without_location_come_after_nearby_ones(fresh_catalog: Catalog, make_services: Any, service_doc: Any) -> None:
+def test_national_lines_without_location_come_after_nearby_ones(
+    fresh_catalog: Catalog, make_services: Any, service_doc: Any
+) -> None:
     make_services(
         [
-            service_doc("Luisterlijn", lat=None, lon=None, category="talk", days="MO,TU,WE,TH,FR,SA,SU", opens="00:00", closes="24:00"),
+            service_doc(
+                "Luisterlijn",
+                lat=None,
+                lon=None,
+                category="talk",
+                days="MO,TU,WE,TH,FR,SA,SU",
+                opens="00:00",
+                closes="24:00",
+            ),
             service_doc("Praatgroep Assen", lat=north(2)[0], lon=ASSEN[1], category="talk"),
         ]
     )
@@ -82,7 +104,9 @@ def test_national_lines_without_location_come_after_nearby_ones(fresh_catalog: C
     assert page.total == 2
 
 
-def test_audience_filter_keeps_services_for_everyone(fresh_catalog: Catalog, make_services: Any, service_doc: Any) -> None:
+def test_audience_filter_keeps_services_for_everyone(
+    fresh_catalog: Catalog, make_services: Any, service_doc: Any
+) -> None:
     make_services(
         [
             service_doc("Voor mantelzorgers", audiences=("mantelzorgers",)),
@@ -97,7 +121,9 @@ def test_audience_filter_keeps_services_for_everyone(fresh_catalog: Catalog, mak
     assert "voor iedereen" in reasons["Voor iedereen"]
 
 
-def test_age_filter_uses_minimum_and_maximum_age(fresh_catalog: Catalog, make_services: Any, service_doc: Any) -> None:
+def test_age_filter_uses_minimum_and_maximum_age(
+    fresh_catalog: Catalog, make_services: Any, service_doc: Any
+) -> None:
     make_services(
         [
             service_doc("Jongerenwerk", category="youth", min_age=15, max_age=24),
@@ -120,7 +146,11 @@ def test_free_only_and_max_cost(fresh_catalog: Catalog, make_services: Any, serv
         ]
     )
     free = search(query(free_only=True, radius_km=5), fresh_catalog)
-    assert names(free) == ["Gratis"] and free.results[0].cost_text == "gratis" and "gratis" in free.results[0].reasons
+    assert (
+        names(free) == ["Gratis"]
+        and free.results[0].cost_text == "gratis"
+        and "gratis" in free.results[0].reasons
+    )
     cheap = search(query(max_cost=5, radius_km=5), fresh_catalog)
     assert sorted(names(cheap)) == ["Goedkoop", "Gratis"]
     costs = {r.name: r.cost_text for r in cheap.results}
@@ -128,7 +158,13 @@ def test_free_only_and_max_cost(fresh_catalog: Catalog, make_services: Any, serv
 
 
 def test_weekday_filter_uses_schedules(fresh_catalog: Catalog, make_services: Any, service_doc: Any) -> None:
-    make_services([service_doc("Woensdag", days="WE"), service_doc("Maandag", days="MO,TH"), service_doc("Geen rooster", days=None)])
+    make_services(
+        [
+            service_doc("Woensdag", days="WE"),
+            service_doc("Maandag", days="MO,TH"),
+            service_doc("Geen rooster", days=None),
+        ]
+    )
     page = search(query(weekday=2, radius_km=5), fresh_catalog)
     assert names(page) == ["Woensdag"]
     assert "op woensdag" in page.results[0].reasons
@@ -145,11 +181,15 @@ def test_keywords_use_full_text_search(fresh_catalog: Catalog, make_services: An
     )
     assert names(search(query(keywords="repareren", radius_km=5), fresh_catalog)) == ["Repair Café"]
     assert names(search(query(keywords="cafe", radius_km=5), fresh_catalog)) == ["Repair Café"]  # diacritics
-    assert names(search(query(keywords="brei koffie", radius_km=5), fresh_catalog)) == ["Breiclub"]  # prefix, all words
+    assert names(search(query(keywords="brei koffie", radius_km=5), fresh_catalog)) == [
+        "Breiclub"
+    ]  # prefix, all words
     assert names(search(query(keywords='"; DROP TABLE x', radius_km=5), fresh_catalog)) == []
 
 
-def test_keywords_fall_back_to_like_without_fts(fresh_catalog: Catalog, make_services: Any, service_doc: Any) -> None:
+def test_keywords_fall_back_to_like_without_fts(
+    fresh_catalog: Catalog, make_services: Any, service_doc: Any
+) -> None:
     make_services([service_doc("Repair Café", description="Samen repareren")])
 
     class NoFtsCatalog(Catalog):
@@ -166,7 +206,10 @@ def test_language_filter(fresh_catalog: Catalog, make_services: Any, service_doc
     make_services([service_doc("Taalcafé", languages=("nl", "en")), service_doc("Alleen Nederlands")])
     page = search(query(language="en", radius_km=5), fresh_catalog)
     assert names(page) == ["Taalcafé"] and "in het Engels" in page.results[0].reasons
-    assert sorted(names(search(query(language="nl", radius_km=5), fresh_catalog))) == ["Alleen Nederlands", "Taalcafé"]
+    assert sorted(names(search(query(language="nl", radius_km=5), fresh_catalog))) == [
+        "Alleen Nederlands",
+        "Taalcafé",
+    ]
 
 
 def test_subcategory_filter(fresh_catalog: Catalog, make_services: Any, service_doc: Any) -> None:
@@ -195,8 +238,14 @@ def test_paging_reports_has_more(fresh_catalog: Catalog, make_services: Any, ser
 def test_result_card_fields(fresh_catalog: Catalog, make_service: Any) -> None:
     make_service("Koffieochtend", lat=north(3.2)[0], lon=ASSEN[1], town="Assen", phone="0592 111222")
     result = search(query(radius_km=5), fresh_catalog, place_name="Assen").results[0]
-    assert result.address == "Kerkstraat 1, 9401 AB Assen" and result.town == "Assen" and result.municipality == "Assen"
-    assert result.route_url == f"https://www.openstreetmap.org/directions?to={north(3.2)[0]:.6f},{ASSEN[1]:.6f}"
+    assert (
+        result.address == "Kerkstraat 1, 9401 AB Assen"
+        and result.town == "Assen"
+        and result.municipality == "Assen"
+    )
+    assert (
+        result.route_url == f"https://www.openstreetmap.org/directions?to={north(3.2)[0]:.6f},{ASSEN[1]:.6f}"
+    )
     assert result.reasons[0] == "3,2 km van Assen"
     assert result.phone == "0592 111222" and result.organization == "Stichting Koffieochtend"
     assert result.audiences == ["iedereen"]
@@ -254,7 +303,10 @@ service_strategy = st.fixed_dictionaries(
 
 def _haversine(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     p1, p2 = math.radians(lat1), math.radians(lat2)
-    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    a = (
+        math.sin((p2 - p1) / 2) ** 2
+        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    )
     return 2 * 6371.0088 * math.asin(math.sqrt(a))
 
 
@@ -314,11 +366,27 @@ def test_search_matches_brute_force_oracle(
         name = f"S{index:02d}"
         plain.append({**s, "lat": lat, "lon": lon, "name": name})
         docs.append(
-            service_doc(name, lat=lat, lon=lon, category=s["category"], audiences=(s["audience"],), cost=s["cost"], days=s["day"])
+            service_doc(
+                name,
+                lat=lat,
+                lon=lon,
+                category=s["category"],
+                audiences=(s["audience"],),
+                cost=s["cost"],
+                days=s["day"],
+            )
         )
     if docs:
         assert import_documents(docs, catalog).ok
-    q = query(category=category, audience=audience, free_only=free_only, max_cost=max_cost, weekday=weekday, radius_km=radius, page_size=50)
+    q = query(
+        category=category,
+        audience=audience,
+        free_only=free_only,
+        max_cost=max_cost,
+        weekday=weekday,
+        radius_km=radius,
+        page_size=50,
+    )
     page = search(q, catalog)
     expected, expected_radius = oracle(plain, q)
     assert names(page) == expected
@@ -375,7 +443,23 @@ def test_cli_json_prints_one_object_with_location_and_distances(
     catalog_url: str, make_service: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
     make_service("Koffieochtend", lat=north(2)[0], lon=ASSEN[1], days="WE")
-    assert run(["search", "--near", "9401 AB", "--category", "meeting", "--free", "--day", "wednesday", "--json"], catalog_url) == 0
+    assert (
+        run(
+            [
+                "search",
+                "--near",
+                "9401 AB",
+                "--category",
+                "meeting",
+                "--free",
+                "--day",
+                "wednesday",
+                "--json",
+            ],
+            catalog_url,
+        )
+        == 0
+    )
     payload = json.loads(capsys.readouterr().out)
     assert payload["location"] == {"name": "Assen", "municipality": "Assen", "lat": ASSEN[0], "lon": ASSEN[1]}
     assert payload["results"][0]["name"] == "Koffieochtend"
@@ -383,7 +467,9 @@ def test_cli_json_prints_one_object_with_location_and_distances(
     assert payload["widened"] is True and payload["radius_km"] == 100
 
 
-def test_cli_text_output_is_readable_dutch(catalog_url: str, make_service: Any, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_text_output_is_readable_dutch(
+    catalog_url: str, make_service: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
     make_service("Koffieochtend", lat=north(2)[0], lon=ASSEN[1], days="WE")
     assert run(["search", "--near", "Assen", "--day", "woensdag"], catalog_url) == 0
     out = capsys.readouterr().out
@@ -393,7 +479,11 @@ def test_cli_text_output_is_readable_dutch(catalog_url: str, make_service: Any, 
 
 @pytest.mark.parametrize(
     ("near", "message"),
-    [("Zwolle", "Zwolle ligt niet in ons gebied"), ("Asen", "Bedoelt u Assen?"), ("Nergenshuizen", "Ik ken de plaats")],
+    [
+        ("Zwolle", "Zwolle ligt niet in ons gebied"),
+        ("Asen", "Bedoelt u Assen?"),
+        ("Nergenshuizen", "Ik ken de plaats"),
+    ],
 )
 def test_cli_unknown_or_outside_place_exits_2_with_dutch_message(
     catalog_url: str, fresh_catalog: Catalog, near: str, message: str, capsys: pytest.CaptureFixture[str]
@@ -402,6 +492,8 @@ def test_cli_unknown_or_outside_place_exits_2_with_dutch_message(
     assert message in capsys.readouterr().err
 
 
-def test_cli_bad_day_exits_2(catalog_url: str, fresh_catalog: Catalog, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_bad_day_exits_2(
+    catalog_url: str, fresh_catalog: Catalog, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert run(["search", "--near", "Assen", "--day", "blauwdag"], catalog_url) == 2
     assert "Onbekende dag" in capsys.readouterr().err

@@ -49,7 +49,13 @@ def test_stored_hash_never_contains_the_password(fresh_staff: StaffStore, anja: 
 
 @pytest.mark.parametrize(
     "username, name, password",
-    [("a", "Anja", PASSWORD), ("Anja Vries", "Anja", PASSWORD), ("anja", "", PASSWORD), ("anja", "Anja", "kort"), ("anja", "Anja", " spatie vooraan ")],
+    [
+        ("a", "Anja", PASSWORD),
+        ("Anja Vries", "Anja", PASSWORD),
+        ("anja", "", PASSWORD),
+        ("anja", "Anja", "kort"),
+        ("anja", "Anja", " spatie vooraan "),
+    ],
 )
 def test_add_refuses_bad_input(fresh_staff: StaffStore, username: str, name: str, password: str) -> None:
     with pytest.raises(st.StaffError):
@@ -69,7 +75,9 @@ def test_right_password_logs_in_and_wrong_does_not(fresh_staff: StaffStore, anja
         fresh_staff.authenticate("onbekend", PASSWORD, now=T0)
 
 
-def test_five_wrong_passwords_lock_the_account_for_fifteen_minutes(fresh_staff: StaffStore, anja: st.StaffAccount) -> None:
+def test_five_wrong_passwords_lock_the_account_for_fifteen_minutes(
+    fresh_staff: StaffStore, anja: st.StaffAccount
+) -> None:
     for attempt in range(4):
         with pytest.raises(st.LoginFailed):
             fresh_staff.authenticate("anja", "fout", now=T0 + timedelta(seconds=attempt))
@@ -91,7 +99,9 @@ def test_a_good_login_resets_the_failure_count(fresh_staff: StaffStore, anja: st
             fresh_staff.authenticate("anja", "fout", now=T0)
 
 
-def test_disabled_account_cannot_log_in_and_loses_its_sessions(fresh_staff: StaffStore, anja: st.StaffAccount) -> None:
+def test_disabled_account_cannot_log_in_and_loses_its_sessions(
+    fresh_staff: StaffStore, anja: st.StaffAccount
+) -> None:
     session = fresh_staff.create_session("anja", now=T0)
     fresh_staff.set_disabled("anja", True)
     assert fresh_staff.session(session.token, now=T0) is None
@@ -107,7 +117,9 @@ def test_session_expires(fresh_staff: StaffStore, anja: st.StaffAccount) -> None
     assert fresh_staff.session(session.token, now=T0 + timedelta(minutes=61)) is None
 
 
-def test_database_keeps_only_a_hash_of_the_session_token(fresh_staff: StaffStore, anja: st.StaffAccount) -> None:
+def test_database_keeps_only_a_hash_of_the_session_token(
+    fresh_staff: StaffStore, anja: st.StaffAccount
+) -> None:
     session = fresh_staff.create_session("anja", now=T0)
     with fresh_staff.engine.connect() as conn:
         stored = conn.execute(select(st.sessions.c.token_hash)).scalar_one()
@@ -121,7 +133,9 @@ def test_logout_ends_the_session(fresh_staff: StaffStore, anja: st.StaffAccount)
 
 
 @pytest.mark.parametrize("token", [None, "", "x" * 500, "niet-bestaand"])
-def test_unknown_tokens_give_no_session(fresh_staff: StaffStore, anja: st.StaffAccount, token: str | None) -> None:
+def test_unknown_tokens_give_no_session(
+    fresh_staff: StaffStore, anja: st.StaffAccount, token: str | None
+) -> None:
     assert fresh_staff.session(token) is None
 
 
@@ -135,7 +149,9 @@ def test_csrf_token_is_per_session_and_checked(fresh_staff: StaffStore, anja: st
     assert not st.check_csrf(first, "")
 
 
-def test_cli_adds_lists_and_disables(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_adds_lists_and_disables(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     from socialmap.__main__ import build_parser
     from socialmap.settings import get_settings
 

@@ -20,9 +20,9 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from socialmap import handoff as hq
+from socialmap import staff as staff_module
 from socialmap.search import SearchPage, SearchResult
 from socialmap.settings import Settings, get_settings
-from socialmap import staff as staff_module
 from socialmap.staff import StaffStore
 from web.server import create_app
 
@@ -70,7 +70,9 @@ class FakeRasa:
         self._check(request)
         cid = request.match_info["cid"]
         self.calls.append(("GET", "tracker", dict(request.query), None))
-        return web.json_response({"sender_id": cid, "events": self.events.get(cid, []), "paused": self.paused.get(cid, False)})
+        return web.json_response(
+            {"sender_id": cid, "events": self.events.get(cid, []), "paused": self.paused.get(cid, False)}
+        )
 
     async def append(self, request: web.Request) -> web.Response:
         self._check(request)
@@ -196,7 +198,12 @@ async def login(client: TestClient, username: str = "anja", password: str = PASS
     assert csrf, "login form has no CSRF field"
     answer = await client.post(
         "/medewerkers/inloggen",
-        data={"username": username, "password": password, "csrf_token": csrf.group(1), "next": "/medewerkers/wachtrij"},
+        data={
+            "username": username,
+            "password": password,
+            "csrf_token": csrf.group(1),
+            "next": "/medewerkers/wachtrij",
+        },
         allow_redirects=False,
     )
     assert answer.status == 303, await answer.text()
@@ -256,7 +263,9 @@ async def test_login_sets_a_strict_httponly_expiring_cookie(env: Env) -> None:
     form_page = await env.client.get("/medewerkers/inloggen")
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', await form_page.text()).group(1)  # type: ignore[union-attr]
     answer = await env.client.post(
-        "/medewerkers/inloggen", data={"username": "anja", "password": PASSWORD, "csrf_token": csrf}, allow_redirects=False
+        "/medewerkers/inloggen",
+        data={"username": "anja", "password": PASSWORD, "csrf_token": csrf},
+        allow_redirects=False,
     )
     assert answer.status == 303
     cookie = answer.cookies["medewerker_sessie"]
@@ -276,7 +285,9 @@ async def test_cookie_is_secure_when_configured(tmp_path: Path, fake_rasa: tuple
         # The test client speaks http, so it does not send a Secure cookie back: set it by hand.
         env.client.session.cookie_jar.update_cookies({"medewerker_login_csrf": csrf})
         answer = await env.client.post(
-            "/medewerkers/inloggen", data={"username": "anja", "password": PASSWORD, "csrf_token": csrf}, allow_redirects=False
+            "/medewerkers/inloggen",
+            data={"username": "anja", "password": PASSWORD, "csrf_token": csrf},
+            allow_redirects=False,
         )
         assert answer.status == 303
         assert answer.cookies["medewerker_sessie"]["secure"]
@@ -286,7 +297,9 @@ async def test_wrong_password_is_refused_in_dutch_without_a_session(env: Env) ->
     form_page = await env.client.get("/medewerkers/inloggen")
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', await form_page.text()).group(1)  # type: ignore[union-attr]
     answer = await env.client.post(
-        "/medewerkers/inloggen", data={"username": "anja", "password": "fout", "csrf_token": csrf}, allow_redirects=False
+        "/medewerkers/inloggen",
+        data={"username": "anja", "password": "fout", "csrf_token": csrf},
+        allow_redirects=False,
     )
     assert answer.status == 401
     assert "Gebruikersnaam of wachtwoord klopt niet." in await answer.text()
@@ -300,7 +313,9 @@ async def test_login_locks_after_five_wrong_passwords(env: Env) -> None:
         form_page = await env.client.get("/medewerkers/inloggen")
         csrf = re.search(r'name="csrf_token" value="([^"]+)"', await form_page.text()).group(1)  # type: ignore[union-attr]
         answer = await env.client.post(
-            "/medewerkers/inloggen", data={"username": "anja", "password": "fout", "csrf_token": csrf}, allow_redirects=False
+            "/medewerkers/inloggen",
+            data={"username": "anja", "password": "fout", "csrf_token": csrf},
+            allow_redirects=False,
         )
         statuses.append(answer.status)
     assert statuses == [401, 401, 401, 401, 429, 429]
@@ -321,7 +336,12 @@ async def test_login_only_redirects_to_console_pages(env: Env) -> None:
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', await form_page.text()).group(1)  # type: ignore[union-attr]
     answer = await env.client.post(
         "/medewerkers/inloggen",
-        data={"username": "anja", "password": PASSWORD, "csrf_token": csrf, "next": "//evil.example/medewerkers/"},
+        data={
+            "username": "anja",
+            "password": PASSWORD,
+            "csrf_token": csrf,
+            "next": "//evil.example/medewerkers/",
+        },
         allow_redirects=False,
     )
     assert answer.headers["Location"] == "/medewerkers/wachtrij"
@@ -351,13 +371,25 @@ async def test_post_apis_without_csrf_header_answer_403(env: Env, path: str) -> 
 async def test_wrong_csrf_or_foreign_origin_is_refused(env: Env) -> None:
     ticket = waiting_ticket(env.queue)
     csrf = await login(env.client)
-    wrong = await env.client.post(f"/medewerkers/api/tickets/{ticket.id}/take", headers={"X-CSRF-Token": "x" + csrf})
+    wrong = await env.client.post(
+        f"/medewerkers/api/tickets/{ticket.id}/take", headers={"X-CSRF-Token": "x" + csrf}
+    )
     assert wrong.status == 403
     foreign = await env.client.post(
-        f"/medewerkers/api/tickets/{ticket.id}/take", headers={"X-CSRF-Token": csrf, "Origin": "https://evil.example"}
+        f"/medewerkers/api/tickets/{ticket.id}/take",
+        headers={"X-CSRF-Token": csrf, "Origin": "https://evil.example"},
     )
     assert foreign.status == 403
     assert env.queue.get(ticket.id).status == hq.WAITING
+
+
+async def test_origin_null_is_refused(env: Env) -> None:
+    ticket = waiting_ticket(env.queue)
+    csrf = await login(env.client)
+    answer = await env.client.post(
+        f"/medewerkers/api/tickets/{ticket.id}/take", headers={"X-CSRF-Token": csrf, "Origin": "null"}
+    )
+    assert answer.status == 403
 
 
 async def test_pages_carry_a_strict_csp_and_no_store(env: Env) -> None:
@@ -366,7 +398,11 @@ async def test_pages_carry_a_strict_csp_and_no_store(env: Env) -> None:
     csp = answer.headers["Content-Security-Policy"]
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp
     assert answer.headers["Cache-Control"] == "no-store"
-    assert "<script>" not in (await answer.text()).replace('<script src="/medewerkers/static/console.js" defer></script>', "")
+    # With no-referrer, Chrome sends "Origin: null" on form posts and login would fail.
+    assert answer.headers["Referrer-Policy"] == "same-origin"
+    assert "<script>" not in (await answer.text()).replace(
+        '<script src="/medewerkers/static/console.js" defer></script>', ""
+    )
 
 
 # --- the handoff loop ------------------------------------------------------------------
@@ -378,7 +414,10 @@ async def test_queue_lists_waiting_crisis_first(env: Env) -> None:
     env.queue.request("crisis-1", hq.HandoffSummary(), priority="crisis")
     await login(env.client)
     data = await (await env.client.get("/medewerkers/api/queue")).json()
-    assert [(t["conversation_id"], t["position"]) for t in data["waiting"]] == [("crisis-1", 1), ("normal-1", 2)]
+    assert [(t["conversation_id"], t["position"]) for t in data["waiting"]] == [
+        ("crisis-1", 1),
+        ("normal-1", 2),
+    ]
     assert data["waiting"][1]["summary"]["location"] == "Assen"
 
 
@@ -395,11 +434,21 @@ async def test_take_talk_and_hand_back_reach_rasa_as_the_contract_says(env: Env)
     assert query["output_channel"] == "latest" and query["token"] == TOKEN
     assert env.rasa.posted("events")[0][1] == [{"event": "pause"}]
 
-    sent = await env.client.post(f"/medewerkers/api/tickets/{ticket.id}/messages", headers=headers, json={"text": "Goedemiddag, ik help u verder."})
+    sent = await env.client.post(
+        f"/medewerkers/api/tickets/{ticket.id}/messages",
+        headers=headers,
+        json={"text": "Goedemiddag, ik help u verder."},
+    )
     assert sent.status == 200
     query, body = env.rasa.posted("events")[-1]
     assert query["output_channel"] == "latest" and query["execute_side_effects"] == "true"
-    assert body == [{"event": "bot", "text": "Goedemiddag, ik help u verder.", "metadata": {"from": "staff", "staff_name": "Anja"}}]
+    assert body == [
+        {
+            "event": "bot",
+            "text": "Goedemiddag, ik help u verder.",
+            "metadata": {"from": "staff", "staff_name": "Anja"},
+        }
+    ]
 
     back = await env.client.post(f"/medewerkers/api/tickets/{ticket.id}/handback", headers=headers)
     assert back.status == 200
@@ -415,12 +464,18 @@ async def test_second_employee_is_told_who_has_the_conversation(env: Env) -> Non
     ticket = waiting_ticket(env.queue)
     env.queue.take(ticket.id, "anja", "Anja de Vries")
     csrf = await login(env.client, "piet")
-    answer = await env.client.post(f"/medewerkers/api/tickets/{ticket.id}/take", headers={"X-CSRF-Token": csrf})
+    answer = await env.client.post(
+        f"/medewerkers/api/tickets/{ticket.id}/take", headers={"X-CSRF-Token": csrf}
+    )
     assert answer.status == 409
     data = await answer.json()
     assert data["holder_name"] == "Anja de Vries"
     assert "Anja de Vries heeft dit gesprek al overgenomen" in data["error"]
-    message = await env.client.post(f"/medewerkers/api/tickets/{ticket.id}/messages", headers={"X-CSRF-Token": csrf}, json={"text": "hallo"})
+    message = await env.client.post(
+        f"/medewerkers/api/tickets/{ticket.id}/messages",
+        headers={"X-CSRF-Token": csrf},
+        json={"text": "hallo"},
+    )
     assert message.status == 409
     assert env.rasa.posted("events") == []
 
@@ -430,10 +485,16 @@ async def test_empty_or_too_long_messages_are_refused(env: Env) -> None:
     env.queue.take(ticket.id, "anja", "Anja de Vries")
     csrf = await login(env.client)
     for text in ["", "   ", "x" * 2001]:
-        answer = await env.client.post(f"/medewerkers/api/tickets/{ticket.id}/messages", headers={"X-CSRF-Token": csrf}, json={"text": text})
+        answer = await env.client.post(
+            f"/medewerkers/api/tickets/{ticket.id}/messages",
+            headers={"X-CSRF-Token": csrf},
+            json={"text": text},
+        )
         assert answer.status == 400
     bad_json = await env.client.post(
-        f"/medewerkers/api/tickets/{ticket.id}/messages", headers={"X-CSRF-Token": csrf, "Content-Type": "application/json"}, data="[1,"
+        f"/medewerkers/api/tickets/{ticket.id}/messages",
+        headers={"X-CSRF-Token": csrf, "Content-Type": "application/json"},
+        data="[1,",
     )
     assert bad_json.status == 400
 
@@ -442,8 +503,18 @@ async def test_transcript_keeps_script_as_plain_text(env: Env) -> None:
     ticket = waiting_ticket(env.queue)
     env.rasa.events["conv-1"] = [
         {"event": "user", "text": XSS, "timestamp": 1.0, "parse_data": {"intent": {"name": "inform"}}},
-        {"event": "bot", "text": "Ik begrijp het.", "timestamp": 2.0, "data": {"buttons": [{"title": "Ja", "payload": "/affirm"}]}},
-        {"event": "bot", "text": "Hallo", "timestamp": 3.0, "metadata": {"from": "staff", "staff_name": "Anja"}},
+        {
+            "event": "bot",
+            "text": "Ik begrijp het.",
+            "timestamp": 2.0,
+            "data": {"buttons": [{"title": "Ja", "payload": "/affirm"}]},
+        },
+        {
+            "event": "bot",
+            "text": "Hallo",
+            "timestamp": 3.0,
+            "metadata": {"from": "staff", "staff_name": "Anja"},
+        },
         {"event": "action", "name": "action_listen", "timestamp": 4.0},
     ]
     await login(env.client)
@@ -475,7 +546,9 @@ async def test_suggest_a_result_sends_a_result_card(env: Env) -> None:
     cards = (await found.json())["results"]
     assert cards[0]["name"] == "Koffie-ochtend De Kloosterhof"
     sent = await env.client.post(
-        f"/medewerkers/api/tickets/{ticket.id}/cards", headers={"X-CSRF-Token": csrf}, json={"service_id": "svc-koffie", "q": "koffie"}
+        f"/medewerkers/api/tickets/{ticket.id}/cards",
+        headers={"X-CSRF-Token": csrf},
+        json={"service_id": "svc-koffie", "q": "koffie"},
     )
     assert sent.status == 200
     query, body = env.rasa.posted("events")[-1]
@@ -486,7 +559,9 @@ async def test_suggest_a_result_sends_a_result_card(env: Env) -> None:
     assert event["metadata"] == {"from": "staff", "staff_name": "Anja"}
     assert "Koffie-ochtend De Kloosterhof" in event["text"]
     missing = await env.client.post(
-        f"/medewerkers/api/tickets/{ticket.id}/cards", headers={"X-CSRF-Token": csrf}, json={"service_id": "verzonnen"}
+        f"/medewerkers/api/tickets/{ticket.id}/cards",
+        headers={"X-CSRF-Token": csrf},
+        json={"service_id": "verzonnen"},
     )
     assert missing.status == 404
 
@@ -496,19 +571,37 @@ async def test_transfer_to_a_team_with_a_note_and_close_with_an_outcome(env: Env
     csrf = await login(env.client)
     headers = {"X-CSRF-Token": csrf}
     await env.client.post(f"/medewerkers/api/tickets/{ticket.id}/take", headers=headers)
-    unknown_team = await env.client.post(f"/medewerkers/api/tickets/{ticket.id}/transfer", headers=headers, json={"team": "Geheim team", "note": "x"})
+    unknown_team = await env.client.post(
+        f"/medewerkers/api/tickets/{ticket.id}/transfer",
+        headers=headers,
+        json={"team": "Geheim team", "note": "x"},
+    )
     assert unknown_team.status == 400
-    no_note = await env.client.post(f"/medewerkers/api/tickets/{ticket.id}/transfer", headers=headers, json={"team": "Wmo-loket", "note": ""})
+    no_note = await env.client.post(
+        f"/medewerkers/api/tickets/{ticket.id}/transfer",
+        headers=headers,
+        json={"team": "Wmo-loket", "note": ""},
+    )
     assert no_note.status == 409 and "notitie" in (await no_note.json())["error"]
     moved = await env.client.post(
-        f"/medewerkers/api/tickets/{ticket.id}/transfer", headers=headers, json={"team": "Wmo-loket", "note": "Vraag over een scootmobiel"}
+        f"/medewerkers/api/tickets/{ticket.id}/transfer",
+        headers=headers,
+        json={"team": "Wmo-loket", "note": "Vraag over een scootmobiel"},
     )
     data = await moved.json()
-    assert (data["status"], data["team"], data["notes"][0]["text"]) == ("waiting", "Wmo-loket", "Vraag over een scootmobiel")
+    assert (data["status"], data["team"], data["notes"][0]["text"]) == (
+        "waiting",
+        "Wmo-loket",
+        "Vraag over een scootmobiel",
+    )
     await env.client.post(f"/medewerkers/api/tickets/{ticket.id}/take", headers=headers)
-    bad = await env.client.post(f"/medewerkers/api/tickets/{ticket.id}/close", headers=headers, json={"outcome": "weg"})
-    assert bad.status == 409
-    closed = await env.client.post(f"/medewerkers/api/tickets/{ticket.id}/close", headers=headers, json={"outcome": "referred"})
+    bad = await env.client.post(
+        f"/medewerkers/api/tickets/{ticket.id}/close", headers=headers, json={"outcome": "weg"}
+    )
+    assert bad.status == 400
+    closed = await env.client.post(
+        f"/medewerkers/api/tickets/{ticket.id}/close", headers=headers, json={"outcome": "referred"}
+    )
     assert (await closed.json())["outcome_label"] == "Doorverwezen"
     assert env.rasa.posted("events")[-1][1][0] == {"event": "resume"}
 
@@ -520,11 +613,17 @@ async def test_callback_contact_is_shown_only_to_the_employee_handling_it(env: E
     before = await (await env.client.get("/medewerkers/api/queue")).json()
     assert "contact" not in before["callbacks"][0]
     assert "0612345678" not in str(before)
-    taken = await env.client.post(f"/medewerkers/api/callbacks/{request.id}/take", headers={"X-CSRF-Token": csrf})
+    taken = await env.client.post(
+        f"/medewerkers/api/callbacks/{request.id}/take", headers={"X-CSRF-Token": csrf}
+    )
     assert taken.status == 200
     after = await (await env.client.get("/medewerkers/api/queue")).json()
     assert after["callbacks"][0]["contact"] == "06 12345678"
-    done = await env.client.post(f"/medewerkers/api/callbacks/{request.id}/close", headers={"X-CSRF-Token": csrf}, json={"outcome": "helped"})
+    done = await env.client.post(
+        f"/medewerkers/api/callbacks/{request.id}/close",
+        headers={"X-CSRF-Token": csrf},
+        json={"outcome": "helped"},
+    )
     assert done.status == 200
     assert env.queue.callback_contact(request.id) is None
     assert (await (await env.client.get("/medewerkers/api/queue")).json())["callbacks"] == []
@@ -547,7 +646,9 @@ async def test_rasa_down_gives_a_dutch_message_and_leaves_the_ticket_waiting(env
     assert page.status == 200
 
 
-async def test_wrong_rasa_token_is_reported_like_rasa_down(tmp_path: Path, fake_rasa: tuple[FakeRasa, str]) -> None:
+async def test_wrong_rasa_token_is_reported_like_rasa_down(
+    tmp_path: Path, fake_rasa: tuple[FakeRasa, str]
+) -> None:
     rasa, url = fake_rasa
     async for env in _env(tmp_path, url, rasa):
         from web import staff as console_module
@@ -560,4 +661,20 @@ async def test_wrong_rasa_token_is_reported_like_rasa_down(tmp_path: Path, fake_
 
 
 def test_queue_timestamps_are_utc_iso() -> None:
-    assert hq._iso(datetime(2025, 1, 2, 3, 4, 5, tzinfo=timezone.utc).replace(tzinfo=None)) == "2025-01-02T03:04:05Z"
+    assert (
+        hq._iso(datetime(2025, 1, 2, 3, 4, 5, tzinfo=timezone.utc).replace(tzinfo=None))
+        == "2025-01-02T03:04:05Z"
+    )
+
+
+async def test_closing_a_waiting_conversation_as_no_answer_resets_the_resident_status(env: Env) -> None:
+    ticket = waiting_ticket(env.queue)
+    csrf = await login(env.client)
+    closed = await env.client.post(
+        f"/medewerkers/api/tickets/{ticket.id}/close",
+        headers={"X-CSRF-Token": csrf},
+        json={"outcome": "no_answer"},
+    )
+    assert closed.status == 200
+    assert (await closed.json())["status"] == hq.CLOSED
+    assert env.rasa.posted("events")[-1][1] == [{"event": "slot", "name": "handoff_status", "value": "none"}]
