@@ -452,7 +452,26 @@ async def api_ticket(request: web.Request, session: st.StaffSession) -> web.Stre
     ticket = await _run(_console(request).queue.get, request.match_info["ticket_id"])
     view = ticket.as_dict()
     view["mine"] = ticket.status == hq.TAKEN and ticket.taken_by == session.username
+    view["summary"]["shown_services"] = await _run(
+        _service_names, _console(request), ticket.summary.shown_services
+    )
     return _json(view)
+
+
+def _service_names(console: Console, shown: list[str]) -> list[str]:
+    """Return readable names for the services the assistant showed (the slot holds service ids)."""
+    try:
+        from socialmap.catalog import Catalog
+
+        catalog = Catalog(engine=get_engine(console.settings.db_url))
+        names = []
+        for item in shown:
+            row = catalog.get("service", item)
+            names.append(str(row["name"]) if row and row.get("name") else item)
+        return names
+    except Exception:  # the catalog is another part; without it the ids are still better than nothing
+        log.warning("could not look up names of shown services", exc_info=True)
+        return list(shown)
 
 
 def transcript_from_tracker(tracker: dict[str, Any]) -> list[dict[str, Any]]:
@@ -463,6 +482,9 @@ def transcript_from_tracker(tracker: dict[str, Any]) -> list[dict[str, Any]]:
         at = event.get("timestamp")
         if kind == "user":
             text = event.get("text") or ""
+            intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name") or ""
+            if intent.startswith("EXTERNAL_") or text.startswith("EXTERNAL: "):
+                continue  # sent by the console itself (trigger_intent), not typed by the resident
             if text.startswith("/"):
                 # A button press: show the button's intent, not a raw payload.
                 text = "(knop) " + text[1:].split("{")[0]

@@ -516,6 +516,12 @@ async def test_transcript_keeps_script_as_plain_text(env: Env) -> None:
             "metadata": {"from": "staff", "staff_name": "Anja"},
         },
         {"event": "action", "name": "action_listen", "timestamp": 4.0},
+        {
+            "event": "user",
+            "text": "EXTERNAL: EXTERNAL_staff_joined",
+            "timestamp": 5.0,
+            "parse_data": {"intent": {"name": "EXTERNAL_staff_joined"}},
+        },
     ]
     await login(env.client)
     answer = await env.client.get(f"/medewerkers/api/tickets/{ticket.id}/transcript")
