@@ -112,3 +112,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
 def sender() -> str:
     """A fresh conversation id."""
     return "test-" + uuid.uuid4().hex[:12]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Run the browser tests last: Playwright's sync API leaves an event loop behind that
+    breaks async tests collected after it; the stack is shared, so one run still suffices."""
+    items.sort(key=lambda item: 1 if "tests/browser/" in str(item.fspath).replace("\\", "/") else 0)

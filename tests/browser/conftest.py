@@ -65,6 +65,9 @@ class PageWatch:
     def on_console(self, message: ConsoleMessage) -> None:
         if "Content Security Policy" in message.text:
             self.csp_violations.append(message.text)
+        # A CORS refusal means the widget cannot reach Rasa: say so instead of timing out vaguely.
+        if "CORS policy" in message.text:
+            self.errors.append(message.text)
 
     def on_dialog(self, dialog: Dialog) -> None:
         self.dialogs.append(dialog.message)

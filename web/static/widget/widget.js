@@ -835,6 +835,8 @@
     }
     var socket = window.io(cfg.socketUrl, {
       path: cfg.socketPath,
+      // WebSocket first: one connection, no CORS preflights; long-polling is the fallback.
+      transports: ["websocket", "polling"],
       reconnection: true,
       reconnectionDelay: 1000,
       reconnectionDelayMax: 5000
@@ -874,7 +876,15 @@
     socket.on("disconnect", function (reason) {
       if (reason !== "io client disconnect") { lost(); }
     });
-    socket.on("connect_error", lost);
+    socket.on("connect_error", function () {
+      // Some networks block WebSockets and some block long-polling: alternate
+      // the order on every failed attempt, so the next try uses the other one.
+      var manager = socket.io;
+      if (manager && manager.opts && Array.isArray(manager.opts.transports) && manager.opts.transports.length === 2) {
+        manager.opts.transports = [manager.opts.transports[1], manager.opts.transports[0]];
+      }
+      lost();
+    });
   };
 
   // ----------------------------------------------------------------- start --
