@@ -57,8 +57,9 @@ from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, OutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.events import FollowupAction
 from rasa.shared.core.trackers import DialogueStateTracker
-from rasa.shared.exceptions import RasaException
 from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -114,26 +115,27 @@ async def _guarded_remote_run(
 ) -> Any:
     state = _TURN.get()
     if state is not None and state.action_failed:
-        # The action server already failed in this turn: do not make the resident wait again.
-        raise RasaException(
-            f"Skipped custom action '{self.name()}': the action server failed earlier in this turn"
-        )
+        # The action server already failed in this turn: do not make the resident wait again,
+        # and end the turn (listen) instead of letting Rasa predict one failing action after another.
+        logger.warning("skipped custom action %s: the action server failed earlier in this turn", self.name())
+        return [FollowupAction(ACTION_LISTEN_NAME)]
     try:
         return await asyncio.wait_for(
             _original_remote_run(self, output_channel, nlg, tracker, domain), timeout=_action_timeout_s()
         )
     except ActionExecutionRejection:
         raise  # a form validator said "no": normal dialogue, not a fault
-    except asyncio.TimeoutError as exc:
-        if state is not None:
-            state.action_failed = True
-        raise RasaException(
-            f"Custom action '{self.name()}' took longer than {_action_timeout_s():.1f} s; gave up"
-        ) from exc
-    except Exception:
-        if state is not None:
-            state.action_failed = True
-        raise
+    except Exception as exc:  # the action server is down, slow or broken
+        if state is None:
+            raise  # not a resident's turn (e.g. the HTTP API): Rasa's own handling applies
+        state.action_failed = True
+        reason = (
+            f"took longer than {_action_timeout_s():.1f} s" if isinstance(exc, asyncio.TimeoutError) else repr(exc)
+        )
+        logger.error("custom action %s failed (%s); the resident gets an apology", self.name(), reason)
+        # Rasa counts actions since the last action_listen across turns: a turn that ends
+        # without listening would trip the circuit breaker on every later message.
+        return [FollowupAction(ACTION_LISTEN_NAME)]
 
 
 def install_action_guard() -> None:

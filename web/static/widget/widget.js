@@ -269,6 +269,7 @@
     this.socket = null;
     this.confirmed = false;
     this.renderedCount = 0;
+    this.turnStart = null;
     this.unread = 0;
     this.typingTimer = null;
     this.statusTimer = null;
@@ -513,6 +514,7 @@
     this.state.leader = this.tabId;
     this.renderedCount = 0;
     this.log.textContent = "";
+    this.turnStart = null;
     this.hideTyping();
     this.save();
     this.setStatus("U bent een nieuw gesprek begonnen. Het vorige gesprek is gewist uit uw browser.", 6000);
@@ -601,6 +603,7 @@
     if (!sameConversation || state.entries.length < this.renderedCount) {
       this.renderedCount = 0;
       this.log.textContent = "";
+      this.turnStart = null;
     }
     this.renderNew();
     if (!sameConversation && this.socket) {
@@ -614,6 +617,7 @@
 
   Widget.prototype.renderAll = function () {
     this.renderedCount = 0;
+    this.turnStart = null;
     this.log.textContent = "";
     this.renderNew();
   };
@@ -636,8 +640,10 @@
     if (!entry || typeof entry !== "object") { return; }
     if (entry.kind === "user") {
       this.renderUser(entry);
+      this.turnStart = null;
       return;
     }
+    var lastBefore = this.log.lastElementChild;
     if (isCard(entry)) {
       this.renderCard(entry, previous);
     } else {
@@ -645,6 +651,9 @@
     }
     if (withReplies && Array.isArray(entry.buttons) && entry.buttons.length) {
       this.renderReplies(entry.buttons);
+    }
+    if (!this.turnStart && this.log.lastElementChild !== lastBefore) {
+      this.turnStart = this.log.lastElementChild;
     }
   };
 
@@ -730,7 +739,15 @@
   };
 
   Widget.prototype.scrollToEnd = function () {
-    this.log.scrollTop = this.log.scrollHeight;
+    var log = this.log;
+    var start = this.turnStart;
+    // A long answer (the opening, a list of results) is read from its first
+    // line: show the start of the assistant's turn when it does not fit.
+    if (start && start.parentNode === log && log.scrollHeight - start.offsetTop > log.clientHeight) {
+      log.scrollTop = Math.max(0, start.offsetTop - 8);
+    } else {
+      log.scrollTop = log.scrollHeight;
+    }
   };
 
   Widget.prototype.showTyping = function () {
@@ -774,7 +791,9 @@
     fact("Wat", asText(card.what));
     var where = asText(card.where);
     var distance = formatDistance(card.distance);
-    fact("Waar", where && distance ? where + " (" + distance + ")" : where || distance);
+    // Some cards already name the distance in "where"; say it once.
+    var withDistance = where && distance && where.indexOf(distance) === -1;
+    fact("Waar", withDistance ? where + " (" + distance + ")" : where || distance);
     fact("Wanneer", asText(card.when));
     fact("Kosten", asText(card.cost));
     var contact = buildContact(card);
