@@ -118,7 +118,6 @@ class Stack:
             return [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(cfg.actions_port)]
         if name == "rasa":
             model = cfg.model or latest_model()
-            origins = cfg.environment()["ALLOWED_ORIGINS"].split(",")
             return [
                 str(BIN / "rasa"), "run",
                 "--model", str(model),
@@ -126,7 +125,8 @@ class Stack:
                 "--interface", cfg.host, "--port", str(cfg.rasa_port),
                 "--credentials", str(ROOT / "credentials.yml"),
                 "--endpoints", str(ROOT / "endpoints.yml"),
-                "--cors", *origins,
+                # No --cors: the channels check ALLOWED_ORIGINS themselves; Sanic-CORS on top
+                # would send Access-Control-Allow-Origin twice and browsers refuse that.
             ]  # fmt: skip
         if name == "web":
             return [sys.executable, "-m", "web.server"]

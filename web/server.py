@@ -10,7 +10,6 @@ browser talk to the Rasa socket.io channel and nothing else.
 from __future__ import annotations
 
 import html
-import importlib
 import logging
 import os
 import re
@@ -21,7 +20,9 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from socialmap.privacy import RetentionScheduler
 from socialmap.settings import Deployment, Settings, get_settings
+from web import staff
 
 log = logging.getLogger(__name__)
 
@@ -153,18 +154,6 @@ async def health(_: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
-def _mount_staff_console(app: web.Application) -> None:
-    """Mount web.staff when it exists; the resident site works without it."""
-    try:
-        staff = importlib.import_module("web.staff")
-    except ModuleNotFoundError as exc:
-        if exc.name != "web.staff":
-            raise  # a missing dependency of the console is a real error
-        log.info("web.staff not found: serving the resident site without the staff console")
-        return
-    staff.setup(app)
-
-
 def create_app(settings: Settings | None = None, *, socket_url: str | None = None) -> web.Application:
     """Return the aiohttp application: demo site, widget files, staff console.
 
@@ -183,7 +172,7 @@ def create_app(settings: Settings | None = None, *, socket_url: str | None = Non
     app.router.add_get("/widget/{name}", _static(WIDGET_DIR))
     app.router.add_get("/demo/{name}", _static(DEMO_DIR))
     app.router.add_get("/healthz", health)
-    _mount_staff_console(app)
+    staff.setup(app)
     return app
 
 
@@ -196,7 +185,13 @@ def main() -> None:
         f"Demo-site van gemeente {settings.deployment.municipality}: http://{settings.web_host}:{settings.web_port}/",
         flush=True,
     )
-    web.run_app(app, host=settings.web_host, port=settings.web_port, print=None, access_log=None)
+    # Retention (AVG): delete old conversations and callback requests now and every few hours.
+    retention = RetentionScheduler(interval_hours=float(os.environ.get("RETENTION_INTERVAL_HOURS", "6")))
+    retention.start()
+    try:
+        web.run_app(app, host=settings.web_host, port=settings.web_port, print=None, access_log=None)
+    finally:
+        retention.stop()
 
 
 if __name__ == "__main__":
