@@ -20,6 +20,7 @@ def deployment_slots(deployment: Deployment) -> list[EventType]:
         SlotSet("privacy_url", deployment.privacy_url),
         SlotSet("retention_days", str(deployment.retention_days)),
         SlotSet("helpdesk_hours", deployment.opening_hours.describe()),
+        SlotSet("address_form", deployment.address_form),
     ]
 
 
