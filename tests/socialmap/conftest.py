@@ -14,7 +14,7 @@ from socialmap.catalog import Catalog
 from socialmap.db import dispose_all
 from socialmap.importer import import_documents
 
-HSDS_EXAMPLES = Path("/work/shared/hsds/examples")
+HSDS_EXAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "hsds_examples"
 NS = uuid.UUID("6f1c2d3e-0000-4000-8000-000000000000")
 
 # Assen station and a few places around it, for readable distances.

@@ -14,7 +14,7 @@ from socialmap.catalog import Catalog
 from socialmap.exporter import service_documents, validation_errors
 from socialmap.importer import import_paths
 
-EXAMPLES = Path("/work/shared/hsds/examples")
+EXAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "hsds_examples"
 
 
 def test_export_of_our_services_validates_against_the_schema(

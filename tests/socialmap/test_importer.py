@@ -15,7 +15,7 @@ from socialmap import importer
 from socialmap.catalog import Catalog
 from socialmap.importer import Progress, import_documents, import_paths
 
-EXAMPLES = Path("/work/shared/hsds/examples")
+EXAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "hsds_examples"
 JSON_EXAMPLES = sorted(p.name for p in EXAMPLES.glob("*.json"))
 
 
