@@ -22,7 +22,7 @@ MODEL_STAMP := models/.trained
 GAZETTEER := socialmap/data/gazetteer/drenthe.csv
 DEMO_DATA := $(shell find socialmap/data/demo -type f 2>/dev/null)
 
-.PHONY: help setup run test train eval bench shell lint typecheck validate clean browser-deps pytest rasa-test
+.PHONY: help setup run test train eval bench shell lint typecheck validate clean browser-deps scale-deps pytest rasa-test
 
 help: ## list the verbs
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -74,13 +74,19 @@ browser-deps: ## Debian chromium for the browser tests (installed when missing)
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) || \
 		{ echo "error: could not install chromium (needs root and Debian's package registry)"; exit 1; }; }
 
-pytest: setup $(MODEL_STAMP) browser-deps
+scale-deps: ## Debian postgresql and redis-server for the scale-out tests (installed when missing)
+	@{ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && command -v redis-server >/dev/null 2>&1; } || { \
+		echo "==> installing Debian postgresql and redis-server"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql redis-server) || \
+		{ echo "error: could not install postgresql/redis-server (needs root and Debian's package registry)"; exit 1; }; }
+
+pytest: setup $(MODEL_STAMP) browser-deps scale-deps
 	$(PY) -m pytest -p no:cacheprovider
 
 rasa-test: setup $(MODEL_STAMP)
 	$(PY) -m scripts.rasa_story_test
 
-test: setup browser-deps lint validate $(MODEL_STAMP) ## set up, then run every test
+test: setup browser-deps scale-deps lint validate $(MODEL_STAMP) ## set up, then run every test
 	$(PY) -m pytest -p no:cacheprovider
 	$(PY) -m scripts.rasa_story_test
 

@@ -450,6 +450,11 @@ async def api_queue(request: web.Request, session: st.StaffSession) -> web.Strea
 async def api_ticket(request: web.Request, session: st.StaffSession) -> web.StreamResponse:
     """Return one ticket with its summary, notes and whether the current employee has it."""
     ticket = await _run(_console(request).queue.get, request.match_info["ticket_id"])
+    return await _ticket_json(request, ticket, session)
+
+
+async def _ticket_json(request: web.Request, ticket: hq.Ticket, session: st.StaffSession) -> web.Response:
+    """Return the ticket as the console shows it: service names instead of ids, and whether it is mine."""
     view = ticket.as_dict()
     view["mine"] = ticket.status == hq.TAKEN and ticket.taken_by == session.username
     view["summary"]["shown_services"] = await _run(
@@ -599,7 +604,7 @@ async def api_take(request: web.Request, session: st.StaffSession) -> web.Stream
         # Without Rasa the resident cannot be reached: give the ticket back to the queue.
         await _run(console.queue.release, ticket.id, session.username)
         raise
-    return _json((await _run(console.queue.get, ticket.id)).as_dict())
+    return await _ticket_json(request, await _run(console.queue.get, ticket.id), session)
 
 
 @api
@@ -678,7 +683,7 @@ async def api_transfer(request: web.Request, session: st.StaffSession) -> web.St
         team=team,
         to_staff=to_staff,
     )
-    return _json(ticket.as_dict())
+    return await _ticket_json(request, ticket, session)
 
 
 _RESUME = [{"event": "resume"}, {"event": "slot", "name": "handoff_status", "value": "none"}]
@@ -696,7 +701,7 @@ async def api_hand_back(request: web.Request, session: st.StaffSession) -> web.S
     except RasaUnavailable:
         # The assistant already runs again; only its "I am back" line is missing.
         log.warning("handed back %s but EXTERNAL_handed_back failed", ticket.id)
-    return _json(ticket.as_dict())
+    return await _ticket_json(request, ticket, session)
 
 
 @api
@@ -719,7 +724,7 @@ async def api_close(request: web.Request, session: st.StaffSession) -> web.Strea
             await console.rasa.append_events(ticket.conversation_id, _RESUME[1:], to_resident=False)
         except RasaUnavailable:
             log.warning("closed waiting ticket %s but could not reset handoff_status", ticket.id)
-    return _json(ticket.as_dict())
+    return await _ticket_json(request, ticket, session)
 
 
 @api
