@@ -40,7 +40,7 @@ $(SPACY_STAMP): $(VENV)/.installed $(GAZETTEER) socialmap/nlp_pipeline.py
 	$(PY) -m socialmap nlp-build --out $(SPACY_MODEL)
 	touch $@
 
-$(DB_STAMP): $(VENV)/.installed $(GAZETTEER) $(DEMO_DATA)
+$(DB_STAMP): $(VENV)/.installed $(GAZETTEER) $(DEMO_DATA) socialmap/catalog.py socialmap/importer.py
 	@echo "==> building the social-map database"
 	$(PY) -m socialmap build-db
 	touch $@

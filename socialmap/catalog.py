@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import json
 import math
+import re
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -235,6 +237,18 @@ def cost_summary(
     if fees_say_free:
         return True, 0.0, "gratis"
     return False, None, fees
+
+
+def fold_words(text: str) -> str:
+    """Return text as the keyword fallback searches it: lower case, no accents, words between spaces.
+
+    It mirrors SQLite FTS5's unicode61 tokenizer with remove_diacritics, so the
+    PostgreSQL fallback (`LIKE '% word%'`: a word that starts with the keyword)
+    finds the same services as FTS5's prefix match.
+    """
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " " + " ".join(re.findall(r"\w+", plain)) + " "
 
 
 class Catalog:
@@ -489,7 +503,7 @@ def build_search_rows(
             + [taxonomy.label(c) for c in sorted(categories | subcategories | audiences)]
         )
         fts_rows.append({"s": sid, "n": base["name"], "d": base["description"], "e": extra})
-        search_text = " ".join([base["name"], base["description"], extra]).lower()
+        search_text = fold_words(" ".join([base["name"], base["description"], extra]))
 
         placed: list[dict[str, Any]] = []
         unplaceable = False

@@ -2,21 +2,33 @@
 
 The NLU model classifies crisis messages too, but a model can miss a phrase
 it never saw. `is_crisis` backs it up with hand-written patterns for the
-direct and the indirect ways people in the Netherlands say it ("ik wil dood",
-"ik zie het niet meer zitten", "iedereen is beter af zonder mij").
+direct and the indirect ways people in the Netherlands (and in Drenthe, in
+Drents) say it: "ik wil dood", "ik zie het niet meer zitten", "iedereen is
+beter af zonder mij", "mijn moeder zegt dat ze dood wil", "ik beschadig
+mezelf", "ik wil mijn man achterna", "'t hoeft veur mij nait meer".
 
 Design choices:
 * Recall first. A false alarm shows the 113 numbers and offers a medewerker,
   which does no harm; a missed crisis can. So "ik wil dood, graag koffie" is
-  flagged.
+  flagged, and so is a worry about someone else ("mijn dochter snijdt
+  zichzelf"), because 113 helps the people around someone at risk too.
 * Grief is not a crisis: "de dood van mijn man", "mijn vader is overleden",
-  "ik ben doodmoe" are not flagged.
+  "sinds mijn vrouw er niet meer is", "ik ben doodmoe" are not flagged. Only a
+  wish to follow the dead ("ik wil naar mijn overleden man toe") is.
 * "zelfmoordpreventie" / "suïcidepreventie" on its own (someone who wants to
   volunteer there) is not flagged; any other mention of suicide is, also when
   it concerns someone else ("mijn zoon heeft zelfmoord gepleegd"), because
   113 supports the bereaved too.
+* Patterns may detect method words ("pillen sparen") so that the person gets
+  help; the replies elsewhere never name a method.
 
-No model, no I/O: it runs in microseconds inside the Rasa pipeline.
+Matching runs on normalised text (see `normalise`) in two ways:
+* `_ANYWHERE` patterns search the whole message, punctuation removed;
+* `_WHOLE_CLAUSE` patterns must fill a clause on their own (text between
+  , . ; ! ? and line breaks). Short phrases such as "ik wil niet meer" are a
+  crisis when said on their own, but not in "ik wil niet meer wachten".
+
+No model, no I/O: precompiled regexes, microseconds per message.
 """
 
 from __future__ import annotations
@@ -24,53 +36,130 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_ME = r"(?:mezelf|mijzelf|me zelf|mij zelf|m zelf|mn zelf|zelf)"
+# Reflexive "myself" (and "himself/herself", so worries about others count).
+_ME = (
+    r"(?:mezelf|mijzelf|me zelf|mij zelf|m zelf|mn zelf|zelf|zichzelf|zich zelf"
+    r"|haarzelf|hemzelf|jezelf|je zelf)"
+)
 _MY = r"(?:mijn|m|mn|me)"
+# Who the message is about: the writer, or someone close to them.
+_SUBJECT = r"(?:ik|ze|zij|hij|je|u)"
+# Adverbs that may stand between "wil" and "dood" without changing the meaning
+# (a closed list: "ik wil weten of hij dood is" must not match).
+_ADV = (
+    r"(?:graag|gewoon|echt|eigenlijk|het liefst|liefst|liever|soms|nu|zo|al|ook|maar|dan"
+    r"|vaak|steeds|best|gewoonweg|wel|zelf|morgen|vandaag|vanavond|vannacht)"
+)
+_DIE = r"(?:dood|doodgaan|dood gaan|sterven|dood zijn|overlijden)"
+_DEAD_PERSON = (
+    r"(?:vrouw|man|partner|moeder|vader|mama|papa|ma|pa|zoon|dochter|kind|ouders"
+    r"|broer|zus|opa|oma|vriend|vriendin|maatje)"
+)
 
-# Each pattern runs on normalised text: lower case, no diacritics, punctuation
-# replaced by spaces, letters repeated 3+ times reduced to one.
-_PATTERNS: list[str] = [
-    # suicide, with common misspellings (suïcide, suicde, sucide, zelfmoord, zelfmoort, zelmoord)
+_ANYWHERE: list[str] = [
+    # --- Suicide named, with frequent misspellings -------------------------
+    # suïcide, suicde, sucide, zuicide, suicidaal, suicidale, suicidaliteit
     r"\b[sz]u[iy]?[cs]i?d(?:e|aal|ale|aliteit|ai)",
-    r"\bzel(?:f|v)? ?mo+r[dt]",
-    r"\bzelfdoding",
     r"\bsuicidal",
-    # wanting to die
+    # zelfmoord, zelfmoort, zelmoord, zelfmord, selfmoord, zelf moord
+    r"\b[sz]e?l[fv]? ?mo+r[dt]",
+    r"\bzelfdod(?:ing|en)",
+    r"\bzelfdoding",
+    r"\bdoodswens\b",
+    r"\blevensmoe\b",
+    r"\bafscheidsbrie(?:f|ven)\b",
+    # --- Wanting to die (any person) ----------------------------------------
+    # "ik wil dood", "mijn vader wil dood", "ik wil gewoon sterven";
+    # "(?! van)" keeps "ik wil de dood van mijn moeder verwerken" out.
+    r"\b(?:wil|wilt|wou|wilde|willen|zou willen) (?:" + _ADV + r" )*" + _DIE + r"\b(?! van)",
+    # Subordinate word order: "mijn moeder zegt dat ze dood wil".
+    r"\b(?:ik|ze|zij|hij|je|u) (?:" + _ADV + r" )*(?:dood|sterven) (?:wil|wilt|wou|wilde|willen)\b",
     r"\b(?:ik|k) (?:wil|wou|wilde|zou)\b(?: \w+){0,3}? (?:dood|doodgaan|dood gaan|sterven|dood zijn)\b(?! van)",
     r"\b(?:wil|wou|zou) ik (?:\w+ ){0,3}?(?:dood|doodgaan|sterven)\b(?! van)",
     r"\bniet erg (?:vinden )?(?:om )?(?:dood te gaan|als ik dood ga|te sterven)\b",
-    r"\bik wil (?:graag |gewoon |echt |het liefst |liever )*dood\b",
     r"\b(?:liefst|liever|beter) dood\b",
-    r"\bwou dat ik dood was\b",
-    r"\bwas ik (?:maar )?dood\b",
+    r"\b(?:wou|wilde|wens|zou willen) dat ik (?:dood|nooit geboren) (?:was|ben)\b",
+    r"\bwas ik (?:maar )?(?:dood|nooit geboren)\b",
+    r"\bnooit geboren (?:te )?(?:zijn|was|wezen)\b",
     r"\bdood willen\b",
-    r"\bniet (?:meer )?(?:willen |wil |wilt )?leven\b",
-    r"\bwil (?:niet meer|nooit meer) (?:leven|verder leven|wakker worden)\b",
+    # "ik denk steeds aan de dood", but not "aan de dood van mijn man".
+    r"\bdenk\w* (?:\w+ ){0,2}?aan de dood\b(?! van)",
+    # --- Not wanting to live ------------------------------------------------
+    # "ik wil/hoef/kan niet meer (te/verder) leven", "niet langer leven".
+    r"\bniet (?:meer|langer) (?:zo )?(?:te |verder |door )?(?:willen |wil |wilt |kunnen |kan )?(?:te )?leven\b",
+    r"\b(?:wil|wilt|willen|hoef|hoeft|kan|kun|kunnen) (?:\w+ ){0,2}?niet (?:meer|langer) (?:verder |zo )?(?:te )?leven\b",
+    r"\b(?:wil|wilt|wou) niet (?:meer )?leven\b",
+    r"\bwil (?:niet meer|nooit meer) (?:verder leven|wakker worden)\b",
+    r"\b(?:stoppen|ophouden|kappen|klaar) (?:\w+ )?met (?:het |mijn |zijn |haar )?leven\b",
+    r"\bklaar (?:is |ben |zijn )?met (?:het |mijn |zijn |haar )?leven\b",
+    r"\b(?:het|mijn) leven (?:\w+ )?(?:zat|beu|moe)\b",
+    r"\bverdien (?:het )?(?:niet|niet meer) (?:om )?te leven\b",
+    r"\bwaarom (?:zou|moet) ik (?:nog )?(?:\w+ )?(?:leven|doorgaan)\b",
+    r"\bwat heeft (?:het|mijn) leven (?:nog )?(?:voor )?zin\b",
+    r"\b(?:weg|ontsnappen|vertrekken) uit (?:dit|het|mijn) leven\b",
+    r"\b(?:wil|wens|verlang|verlangen) (?:\w+ ){0,2}?(?:de |naar de )?eeuwige (?:rust|slaap)\b",
+    r"\bmijn leven (?:stopt|eindigt|houdt op|is voorbij)\b(?! niet)",
+    # Not waking up: "ik hoop dat ik niet meer wakker word", "ik wou dat ik
+    # niet meer wakker werd". First person only: "hij werd nooit meer wakker"
+    # is grief.
+    r"\b(?:ik|wil|hoop|wou|wens)(?: \w+){0,4}? (?:niet|nooit) meer wakker\b",
     r"\bniet meer wakker (?:worden|te worden|wil worden)\b",
-    r"\bnooit meer wakker\b",
-    r"\b(?:wil|wil ik) er niet meer zijn\b",
-    r"\ber niet meer (?:willen |wil )?zijn\b",
+    # Not being here any more, said of oneself: "als ik er niet meer ben",
+    # "ik er niet meer zal zijn", "ik wil er niet meer zijn". Third person
+    # ("sinds mijn moeder er niet meer is") is grief, so "ik" is required.
+    r"\bik er (?:\w+ ){0,2}?niet meer (?:ben|was|zal zijn|zou zijn|wil zijn|kan zijn|wezen)\b",
+    r"\b(?:ben|zal|wil|kan) ik er (?:binnenkort |straks |snel |gauw |bijna )?niet meer(?: zijn)?\b"
+    r"(?! (?:bij|voor|aan|om|op|in))",
+    r"\b(?:binnenkort|straks|gauw|snel|bijna) ben ik er niet meer\b",
+    r"\bben (?:ik )?er (?:binnenkort|straks|gauw|snel|bijna) niet meer\b",
+    r"\bik (?:wil|kan|kon|zou) (?:er|hier) (?:\w+ ){0,2}?niet meer (?:bij )?(?:zijn|wezen)\b",
+    r"\ber niet meer (?:bij )?(?:willen |wil )?(?:zijn|wezen)\b",
     r"\bwil(?:de)? (?:gewoon |het liefst )?verdwijnen\b(?! uit)",
-    # ending one's life
-    r"\b(?:eind|einde) (?:maken )?aan (?:mijn|m|mn|me|het) leven\b",
-    r"\ber een (?:eind|einde) aan (?:maken|te maken|maak|gemaakt)\b",
-    r"\bmaak er een (?:eind|einde) aan\b",
+    # --- Ending one's life ---------------------------------------------------
+    r"\b(?:eind|einde) (?:maken )?aan (?:mijn|m|mn|me|het|zijn|haar) leven\b",
+    r"\ber (?:\w+ )?een (?:eind|einde) aan (?:\w+ ){0,2}?(?:maken|te maken|maak|maakt|gemaakt)\b",
+    r"\b(?:maak|maakt|maken) (?:ik |hij |ze |zij )?(?:\w+ )?er (?:\w+ )?een (?:eind|einde) aan\b",
+    r"\bpunt achter (?:mijn leven|het leven|alles) (?:zetten|zet)\b",
+    r"\bpunt achter (?:zetten|zet) met (?:alles|het leven|mijn leven)\b",
     r"\b" + _MY + r" leven (?:beeindigen|beindigen|nemen|afmaken)\b",
-    r"\bvan het leven beroven\b",
-    r"\buit het leven (?:stappen|te stappen|gaan|stap)\b",
+    r"\bvan het leven (?:te )?beroven\b",
+    r"\buit het leven (?:\w+ )?(?:stappen|te stappen|gaan|stap|stapt|stapte|gestapt)\b",
+    r"\bwil (?:\w+ )?(?:er ?uit|eruit) stappen$",
     r"\bvan kant (?:maken|te maken|maak)\b",
     r"\b" + _ME + r" (?:ophangen|doden|vermoorden|verdrinken|van kant)\b",
     r"\bvoor de trein (?:springen|te springen|gaan liggen|spring)\b",
     r"\bvan (?:een |het |de )?(?:flat|brug|dak|gebouw) (?:springen|te springen|af springen|spring)\b",
     r"\b(?:alle |al mijn |een hoop )?pillen (?:innemen|in te nemen|slikken|te slikken) (?:en|om|zodat)\b",
+    # Collecting means is a warning sign in itself: "ik spaar slaappillen".
+    r"\b(?:slaap)?(?:pillen|tabletten|medicijnen) (?:\w+ )?(?:sparen|spaar|opsparen|gespaard|verzamelen|verzamel|verzameld)\b",
+    r"\b(?:spaar|sparen|verzamel|verzamelen) (?:\w+ ){0,2}?(?:slaap)?(?:pillen|tabletten|medicijnen)\b",
     r"\boverdosis\b",
-    # self-harm
-    r"\b" + _ME + r" (?:iets |wat )?(?:aan ?doen|aan ?te doen|aandoe|aan gedaan|aangedaan)\b",
-    r"\b(?:doe|deed|ga|zal) (?:ik )?" + _ME + r" (?:iets |wat )aan\b",
-    r"\b"
-    + _ME
-    + r" (?:pijn (?:doen|te doen|gedaan|doe)|beschadigen|verwonden|snijden|te snijden|krassen|branden)\b",
-    r"\b(?:doe|deed) (?:ik )?" + _ME + r" pijn\b",
+    # "het is op, ik maak het vanavond af": only together with "het is op",
+    # because "ik maak het morgen af" alone is about a form or a craft.
+    r"^het is (?:helemaal )?op\b.*\bmaak (?:het|er) (?:\w+ )?af\b",
+    # "mijn vader heeft een poging gedaan" (at the end: not "een poging gedaan
+    # om te bellen").
+    r"\b(?:heb|heeft|hebben|had|hadden|deed|doet)(?: \w+){0,3}? een poging(?: gedaan| gewaagd)?$",
+    # Saying goodbye for good.
+    r"\bafscheid (?:\w+ ){0,2}?(?:genomen|nemen|te nemen) van iedereen\b",
+    r"\bmijn (?:eigen )?afscheid (?:\w+ ){0,2}?(?:voorbereid|voorbereiden|geregeld|regelen)\b",
+    # Following the dead: "ik wil mijn vrouw achterna", "ik wil naar de
+    # hemel", "ik wil bij mijn overleden zoon zijn". "Mijn vrouw is in de
+    # hemel" alone is grief and stays out.
+    r"\b(?:wil|wou|ga|zou) (?:ik )?(?:graag )?(?:" + _MY + r" \w+|hem|haar|ze) (?:\w+ )?achterna\b",
+    r"\b(?:wil|wou|was|zou) (?:ik )?(?:\w+ ){0,4}?(?:naar|in) de hemel\b",
+    r"\bwil (?:ik )?naar boven (?:naar|bij)\b",
+    r"\b(?:wil|wou|zou) (?:ik )?(?:\w+ ){0,2}?(?:naar|bij) " + _MY + r" overleden " + _DEAD_PERSON + r"\b",
+    # --- Self-harm (oneself or someone else) -------------------------------
+    r"\b" + _ME + r" (?:iets |wat )?(?:\w+ )?(?:aan ?doen|aan ?te doen|aandoe|aandoet|aan gedaan|aangedaan)\b",
+    r"\b(?:doe|doet|deed|ga|gaat|zal|zou) (?:ik |hij |ze |zij )?" + _ME + r" (?:iets |wat )aan\b",
+    r"\bik (?:\w+ ){0,2}?me (?:iets|wat) (?:\w+ )?(?:aandoen|aandoe|aan te doen|aan doen)\b",
+    r"\b" + _ME + r"(?: \w+){0,2}? (?:pijn|beschadig\w*|verwond\w*|gesneden|snijden|te snijden"
+    r"|gekrast|krassen|branden|gebrand)\b",
+    r"\b(?:beschadig|beschadigt|beschadigde|verwond|verwondt|verwondde|snij|snijd|snijdt|sneed"
+    r"|kras|krast|kraste|brand|brandt)(?: \w+){0,2}? " + _ME + r"\b",
+    r"\bik (?:\w+ ){0,2}?me (?:\w+ )?(?:beschadigen|beschadig|verwonden|verwond|pijn doen|pijn te doen|pijn gedaan)\b",
+    r"\b(?:doe|doet|deed) (?:ik |hij |ze |zij )?" + _ME + r" (?:\w+ )?pijn\b",
     r"\bsnij(?:d|den|dt)? (?:ik )?(?:in )?" + _ME + r"\b",
     r"\bsnijden in (?:" + _ME + r"|" + _MY + r" (?:arm|armen|pols|polsen|benen|been|huid))\b",
     r"\b(?:in|op) " + _MY + r" (?:arm|armen|pols|polsen|benen) (?:snijden|krassen|kerven)\b",
@@ -80,23 +169,40 @@ _PATTERNS: list[str] = [
     r"\bzelfbeschadiging\b",
     r"\bzelfverwonding\b",
     r"\bautomutilatie\b",
-    # hopelessness that means "I do not want to live"
-    r"\bbeter af zonder mij\b",
-    r"\bbeter af (?:als|wanneer|zonder dat) ik (?:er )?(?:niet|nooit) (?:meer )?(?:ben|was|zou zijn|besta)\b",
-    r"\bniemand (?:zal|zou|gaat) mij (?:missen|echt missen)\b",
-    r"\bniemand (?:zal|zou|gaat) me (?:missen|echt missen)\b",
-    r"\bhet (?:hoeft|hoef) (?:voor mij |allemaal )*niet meer(?: voor mij)?$",
+    # --- Hopelessness and feeling a burden -----------------------------------
+    # "(de wereld|iedereen|mijn familie) is/zou beter (af) (zijn) zonder mij"
+    r"\bbeter (?:af )?(?:zijn |wezen )?zonder (?:mij|me)\b",
+    r"\bbeter (?:af )?(?:\w+ ){0,3}?(?:als|wanneer|dat|zonder dat) ik (?:er )?(?:niet|nooit) (?:meer )?"
+    r"(?:ben|was|zou zijn|besta)\b",
+    r"\bbeter (?:\w+ ){0,3}?(?:als|wanneer|dat) ik (?:\w+ )?(?:doodga|dood ga|dood ben|dood was|sterf|stierf)\b",
+    r"\bniemand (?:zal|zou|gaat) (?:mij|me) (?:\w+ )?missen\b",
+    r"\bniemand hoeft zich (?:straks|dan|binnenkort|nooit) (?:\w+ )?(?:meer |nog )?zorgen (?:om|over) (?:mij|me)\b",
+    # "het hoeft (voor mij) niet meer" ends the message; "het hoeft niet meer,
+    # ik heb het al gevonden" cancels a request instead.
+    r"\b(?:het hoeft|hoeft het)(?: \w+){0,3}? niet meer$",
     r"\bik hoef (?:het )?(?:allemaal )?niet meer$",
+    r"\b(?:het|het leven) hoeft (?:voor (?:mij|me|hem|haar) |allemaal |echt )+niet meer\b",
+    r"\bvoor (?:mij|me|hem|haar) hoeft (?:het|het leven) (?:allemaal |echt )?niet meer\b",
+    r"\bhet leven hoeft (?:\w+ ){0,3}?niet meer\b",
+    r"\bdat het (?:leven )?(?:voor (?:mij|me|hem|haar) |allemaal )+niet meer hoeft\b",
     r"\bzie het (?:leven |allemaal |echt )*niet meer zitten\b",
+    r"\bzie (?:\w+ )?geen uitweg(?: meer)?\b(?! (?:uit|met|voor|in) )",
     r"\bhet leven (?:niet meer zien zitten|heeft geen zin|is zinloos|heeft (?:voor mij )?geen zin meer)\b",
+    r"\b(?:alles|het leven|mijn leven) is (?:\w+ )?zinloos\b",
+    r"\bheeft (?:het )?allemaal geen zin meer\b",
     r"\bgeen zin meer in (?:het|mijn|m|mn) leven\b",
     r"\bgeen (?:reden|zin) (?:meer )?om (?:nog )?(?:te leven|door te gaan|verder te gaan)\b",
-    r"\b(?:klaar|ben klaar) met (?:het|mijn|m|mn)? ?leven\b",
-    r"\blevensmoe\b",
-    r"\bdoodswens\b",
     r"\bleef liever niet\b",
     r"\bweet niet (?:meer )?(?:hoe ik )?verder (?:te leven|met (?:mijn|m|mn) leven)\b",
-    r"\bkan niet meer verder leven\b",
+    r"\b(?:ik|en) wil niet meer$",
+]
+
+# Short phrases that signal risk only when they stand alone as a clause.
+_WHOLE_CLAUSE: list[str] = [
+    # "ik wil niet meer", "ik wol nait meer", "ik wil niet meer verder"
+    r"^(?:ik |en )?(?:wil|wol) (?:" + _ADV + r" )*niet meer(?: verder)?$",
+    r"^" + _SUBJECT + r" wil (?:echt )?niet meer verder$",
+    r"^(?:ik )?(?:wil|ga|zal) (?:\w+ )?een (?:eind|einde) maken$",
 ]
 
 # Words that contain a crisis stem but are about something else.
@@ -105,18 +211,29 @@ _EXCEPTIONS: list[str] = [
     r"\b113 ?(?:zelfmoord|suicide)preventie\b",
 ]
 
-_CRISIS_RE = re.compile("|".join(f"(?:{p})" for p in _PATTERNS))
+_ANYWHERE_RE = re.compile("|".join(f"(?:{p})" for p in _ANYWHERE))
+_WHOLE_CLAUSE_RE = re.compile("|".join(f"(?:{p})" for p in _WHOLE_CLAUSE))
 _EXCEPTION_RE = re.compile("|".join(f"(?:{p})" for p in _EXCEPTIONS))
+_CLAUSE_SPLIT_RE = re.compile(r"[,.;:!?\n]+")
 
-# Light typo repair before matching: frequent spellings of the same words.
+# Light repair before matching: frequent typos, chat spellings and Drents /
+# Gronings words ("'t hoeft veur mij nait meer", "ik wil d'r nait meer bie
+# wezen"), so the patterns above only need standard Dutch.
 _SPELLING = [
-    (re.compile(r"\bmezelv\b|\bmeself\b|\bmezef\b|\bmzelf\b|\bmezlef\b"), "mezelf"),
-    (re.compile(r"\bmijself\b|\bmijzelv\b"), "mijzelf"),
-    (re.compile(r"\bniet meet\b|\bnie meer\b|\bniemeer\b|\bniet mee\b"), "niet meer"),
+    (re.compile(r"\bmezelv\b|\bmeself\b|\bmezef\b|\bmzelf\b|\bmezlef\b|\bmezel\b"), "mezelf"),
+    (re.compile(r"\bmijself\b|\bmijzelv\b|\bmijzef\b|\bmijzel\b"), "mijzelf"),
+    (re.compile(r"\bzichzelv\b|\bzichzef\b|\bzichzel\b"), "zichzelf"),
+    (re.compile(r"\bnait\b|\bniej\b|\bnit\b|\bnt\b"), "niet"),
+    (re.compile(r"\bniet meet\b|\bnie meer\b|\bniemeer\b|\bniet mee\b|\bniet mer\b"), "niet meer"),
     (re.compile(r"\bdoot\b"), "dood"),
-    (re.compile(r"\bwill\b|\bwl\b"), "wil"),
+    (re.compile(r"\bwill\b|\bwl\b|\bwik\b"), "wil"),
     (re.compile(r"\bk\b"), "ik"),
-    (re.compile(r"\bleve\b"), "leven"),
+    (re.compile(r"\bt\b"), "het"),
+    (re.compile(r"\bdr\b"), "er"),
+    (re.compile(r"\bveur\b|\bvor\b"), "voor"),
+    (re.compile(r"\bbie\b"), "bij"),
+    (re.compile(r"\bbin\b"), "ben"),
+    (re.compile(r"\bleve\b|\blevn\b"), "leven"),
     (re.compile(r"\baandoen\b|\baan doen\b"), "aandoen"),
     (re.compile(r"\beinden\b"), "einde"),
 ]
@@ -126,7 +243,7 @@ def normalise(text: str) -> str:
     """Return lower-case text without diacritics, punctuation or long letter repeats."""
     text = unicodedata.normalize("NFKD", str(text))
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
-    text = text.replace("'", "").replace("’", "")  # "m'n" -> "mn"
+    text = text.replace("'", "").replace("’", "")  # "m'n" -> "mn", "d'r" -> "dr"
     text = re.sub(r"[^\w\s]|_", " ", text)
     text = re.sub(r"([a-z])\1{2,}", r"\1", text)  # "dooooood" -> "dod"; repaired below
     text = re.sub(r"\s+", " ", text).strip()
@@ -140,8 +257,14 @@ def is_crisis(text: str) -> bool:
     """Return True when the message speaks of suicide or self-harm (direct or indirect)."""
     if not text or not isinstance(text, str):
         return False
-    norm = normalise(text[:5000])
+    text = text[:5000]  # bounds the work; a crisis is said early enough
+    norm = _EXCEPTION_RE.sub(" ", normalise(text))
     if not norm:
         return False
-    cleaned = _EXCEPTION_RE.sub(" ", norm)
-    return bool(_CRISIS_RE.search(cleaned))
+    if _ANYWHERE_RE.search(norm):
+        return True
+    for clause in _CLAUSE_SPLIT_RE.split(text):
+        norm_clause = _EXCEPTION_RE.sub(" ", normalise(clause)).strip()
+        if norm_clause and _WHOLE_CLAUSE_RE.search(norm_clause):
+            return True
+    return False

@@ -26,7 +26,7 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.engine import Connection
 
 from socialmap import taxonomy
-from socialmap.catalog import FTS_TABLE, Catalog, cell_key, grid_cell
+from socialmap.catalog import FTS_TABLE, Catalog, cell_key, fold_words, grid_cell
 from socialmap.schedule import TZ, next_session, rules_from_json, when_text
 from socialmap.settings import WEEKDAYS_NL
 
@@ -207,9 +207,10 @@ def where_clauses(query: SearchQuery, fts: bool) -> tuple[list[str], dict[str, A
             conds.append(f"service_id IN (SELECT service_id FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :fts)")
             params["fts"] = fts_expression(query.keywords)
         else:
-            for index, word in enumerate(words):
+            # Word-start match on accent-folded text: the same services as FTS5's prefix match.
+            for index, word in enumerate(fold_words(query.keywords).split()):
                 conds.append(f"search_text LIKE :kw{index}")
-                params[f"kw{index}"] = f"%{word}%"
+                params[f"kw{index}"] = f"% {word}%"
     return conds, params
 
 

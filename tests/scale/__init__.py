@@ -1,0 +1,1 @@
+"""Scale-out tests: the same code on PostgreSQL and a Redis lock store."""
