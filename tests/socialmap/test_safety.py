@@ -2,11 +2,40 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from socialmap.safety import is_crisis, normalise
+
+ROOT = Path(__file__).resolve().parents[2]
+NLU_FILES = sorted((ROOT / "data" / "nlu").glob("*.yml")) + [ROOT / "tests" / "test_nlu.yml"]
+# "[Assen](place)" and "[Assen]{"entity": "place"}" both become "Assen".
+_ENTITY_RE = re.compile(r"\[([^\]]*)\](?:\([^)]*\)|\{[^}]*\})")
+
+
+def load_nlu_examples() -> list[tuple[str, str]]:
+    """Return (intent, text) for every example in the training and test NLU files."""
+    examples: list[tuple[str, str]] = []
+    for path in NLU_FILES:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for entry in data.get("nlu") or []:
+            if "intent" not in entry or not isinstance(entry.get("examples"), str):
+                continue  # lookup tables, synonyms and regexes have no intent examples
+            for line in entry["examples"].splitlines():
+                line = line.strip()
+                if line.startswith("- "):
+                    examples.append((entry["intent"], _ENTITY_RE.sub(r"\1", line[2:]).strip()))
+    return examples
+
+
+NLU_EXAMPLES = load_nlu_examples()
+NLU_CRISIS = [text for intent, text in NLU_EXAMPLES if intent == "crisis"]
+NLU_OTHER = [(intent, text) for intent, text in NLU_EXAMPLES if intent != "crisis"]
 
 CRISIS = [
     "ik wil dood",
@@ -79,6 +108,33 @@ CRISIS = [
     "mn vriendin is suicidaal wat moet ik doen",
     "ik ben bang dat ik mezelf wat aandoe",
     "ik zou het niet erg vinden om dood te gaan",
+    # someone else at risk
+    "mijn zoon denkt aan zelfmoord",
+    "mijn broer wil niet meer leven",
+    "hij zegt dat hij dood wil",
+    "mijn vriendin zegt dat ze niet meer wil leven",
+    "ze snijdt zichzelf",
+    "mijn vader is bang dat hij zichzelf iets aandoet",
+    # self-harm, other verb forms
+    "ik kras mezelf",
+    "ik beschadig me",
+    "ik heb me weer gesneden",
+    "ik wil me pijn doen",
+    # not wanting to live, not being here
+    "ik hoef niet meer te leven",
+    "ik wil niet langer leven",
+    "mijn familie zou beter af zijn zonder mij",
+    "als ik er niet meer ben is alles makkelijker",
+    "ik wil een einde maken",
+    "mijn tante is uit het leven gestapt",
+    "ik spaar slaappillen",
+    "ik wil niet meer, echt niet",
+    # spelling, case, dialect
+    "ik ben zelfmord aan het overwegen",
+    "ZELFMOOOORD",
+    "ik heb zelfdodingsgedachten",
+    "ik wil nait meer leven",
+    "'t hoeft veur mij nait meer",
 ]
 
 NOT_CRISIS = [
@@ -146,6 +202,25 @@ NOT_CRISIS = [
     "ik heb mezelf voorgenomen om meer te sporten",
     "wij doen het zelf wel",
     "",
+    # near misses of the broader patterns
+    "ik wil weten of hij dood is",
+    "ik heb zelf pijn in mijn rug",
+    "ik wil de groenten zelf snijden",
+    "ik snij taart voor mezelf",
+    "ik kan niet meer leven van mijn pensioen",
+    "mijn leven zat vol zorgen",
+    "ik kan er niet meer tegen dat de buren lawaai maken",
+    "ik word s nachts niet meer wakker van de pijn",
+    "hij werd nooit meer wakker",
+    "ik zie beter zonder me bril",
+    "ik zie geen uitweg meer met mijn schulden",
+    "mijn man was zo lief en is nu in de hemel",
+    "ik neem afscheid van iedereen op het werk",
+    "het doet me pijn dat ik hem mis",
+    "ik ben gevallen en heb me pijn gedaan",
+    "ik wil niet meer wachten",
+    "het hoeft niet meer, ik heb het al gevonden",
+    "sinds mijn moeder er niet meer is, is mijn vader eenzaam",
 ]
 
 
@@ -159,6 +234,24 @@ def test_ordinary_or_grief_phrase_is_not_a_crisis(text: str) -> None:
     assert not is_crisis(text), normalise(text)
 
 
+def test_every_crisis_example_in_the_nlu_data_is_recognised() -> None:
+    assert len(NLU_CRISIS) >= 100, "the crisis examples were not loaded"
+    missed = [text for text in NLU_CRISIS if not is_crisis(text)]
+    assert missed == [], f"{len(missed)}/{len(NLU_CRISIS)} crisis examples missed"
+
+
+def test_no_example_of_another_intent_is_flagged_as_crisis() -> None:
+    intents = {intent for intent, _ in NLU_OTHER}
+    assert {"express_loneliness", "find_carer_support", "cancel_handoff"} <= intents
+    flagged = [(intent, text) for intent, text in NLU_OTHER if is_crisis(text)]
+    assert flagged == [], f"{len(flagged)}/{len(NLU_OTHER)} false positives"
+
+
+def test_entity_annotations_are_stripped_from_loaded_examples() -> None:
+    assert NLU_EXAMPLES, "no NLU examples were loaded"
+    assert not any("](" in text or "]{" in text for _, text in NLU_EXAMPLES)
+
+
 def test_there_are_enough_phrases_on_both_sides() -> None:
     assert len(set(CRISIS)) >= 60
     assert len(set(NOT_CRISIS)) >= 60
@@ -168,6 +261,7 @@ def test_normalise_removes_case_diacritics_and_repeats() -> None:
     assert normalise("Suïcide!!") == "suicide"
     assert normalise("IK WIL DOOOOD") == "ik wil dood"
     assert normalise("m'n leven") == "mn leven"
+    assert normalise("'t hoeft veur mij nait meer") == "het hoeft voor mij niet meer"
 
 
 @pytest.mark.parametrize("value", [None, 12, b"ik wil dood", ["ik wil dood"]])
@@ -184,3 +278,8 @@ def test_is_crisis_never_raises(text: str) -> None:
 def test_crisis_inside_a_long_message_is_found() -> None:
     text = "ik zoek een koffieochtend in Assen. " * 20 + "eigenlijk wil ik dood."
     assert is_crisis(text)
+
+
+def test_short_phrase_counts_only_as_a_whole_clause() -> None:
+    assert is_crisis("ik wil niet meer, alles is te veel")
+    assert not is_crisis("ik wil niet meer bellen, liever mailen")
