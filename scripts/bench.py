@@ -5,8 +5,10 @@
    (NLU, form, custom action, social-map search) against a greeting answered by
    a rule on the same server in the same run.
 3. Load: simulated residents holding whole search conversations at the same
-   time for 60 seconds (with a short think time between messages, as people
-   type), then the resident memory of each process.
+   time for 60 seconds, then the resident memory of each process. Twice: with
+   8 seconds between a resident's messages (`load_*`: reading three result
+   cards and typing the next question takes a person longer than that), and
+   with 2 seconds (`stress_*`: where one Rasa process saturates).
 """
 
 from __future__ import annotations
@@ -118,7 +120,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
-    parser.add_argument("--think", type=float, default=2.0, help="seconds between a resident's messages")
+    parser.add_argument("--think", type=float, default=8.0, help="seconds between a resident's messages")
+    parser.add_argument("--stress-think", type=float, default=2.0, help="the same, for the stress run")
     parser.add_argument("--turns", type=int, default=200)
     parser.add_argument("--skip-search", action="store_true")
     args = parser.parse_args(argv)
@@ -145,6 +148,8 @@ def main(argv: list[str] | None = None) -> int:
         url = f"{config.rasa_url}/webhooks/rest/webhook"
         figures.update(latency(url, args.turns))
         figures.update(load(url, args.users, args.seconds, args.think))
+        stress = load(url, args.users, args.seconds, args.stress_think)
+        figures.update({k.replace("load_", "stress_"): v for k, v in stress.items()})
         figures["rasa_rss_mb"] = stack.rss_mb("rasa")
         figures["actions_rss_mb"] = stack.rss_mb("actions")
         figures["web_rss_mb"] = stack.rss_mb("web")
