@@ -55,6 +55,8 @@ from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.exc import IntegrityError
 
 from socialmap import db as _db
+from socialmap.schedule import MONTHS_NL
+from socialmap.settings import WEEKDAYS_NL
 
 # --- statuses and outcomes -------------------------------------------------------------
 
@@ -451,21 +453,6 @@ def format_phone(number: str) -> str:
     return f"{number[:4]} {number[4:]}"
 
 
-_MONTHS_NL = [
-    "januari",
-    "februari",
-    "maart",
-    "april",
-    "mei",
-    "juni",
-    "juli",
-    "augustus",
-    "september",
-    "oktober",
-    "november",
-    "december",
-]
-_DAYS_NL = ["maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"]
 
 
 def describe_moment(moment: datetime, now: datetime) -> str:
@@ -476,7 +463,7 @@ def describe_moment(moment: datetime, now: datetime) -> str:
         return f"vandaag om {clock}"
     if days == 1:
         return f"morgen om {clock}"
-    return f"{_DAYS_NL[moment.weekday()]} {moment.day} {_MONTHS_NL[moment.month - 1]} om {clock}"
+    return f"{WEEKDAYS_NL[moment.weekday()]} {moment.day} {MONTHS_NL[moment.month - 1]} om {clock}"
 
 
 def expected_wait_minutes(position: int, average_handling_minutes: float) -> int:

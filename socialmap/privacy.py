@@ -390,17 +390,7 @@ def redact(text: str) -> Redaction:
     text = _clean(text)
     if not text or not any(ch.isdigit() or ch == "@" for ch in text):
         return Redaction(text, [])
-    candidates: list[Found] = []
-    for finder in (
-        _candidates_email,
-        _candidates_iban,
-        _candidates_birth,
-        _candidates_bsn,
-        _candidates_address,
-    ):
-        candidates.extend(finder(text))
-    candidates.extend(_candidates_phone(text))
-    result = _apply(text, candidates)
+    result = _apply(text, _all_candidates(text))
     # A second pass catches data that only became visible once a neighbour was
     # replaced (rare; keeps redact idempotent).
     again = _apply(result.text, _all_candidates(result.text))
