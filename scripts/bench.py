@@ -14,6 +14,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import shutil
 import statistics
 import sys
@@ -130,7 +132,9 @@ def main(argv: list[str] | None = None) -> int:
     if not args.skip_search:
         from scripts import bench_search
 
-        figures.update(bench_search.main())
+        # bench_search prints its own lines too; this run prints every figure once, below.
+        with contextlib.redirect_stdout(io.StringIO()):
+            figures.update(bench_search.main())
 
     var_dir = Path(tempfile.mkdtemp(prefix="bench-var-"))
     shutil.copy(ROOT / "var" / "socialmap.db", var_dir / "socialmap.db")
