@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import subprocess
 import sys
@@ -43,7 +44,8 @@ def main(argv: list[str] | None = None) -> int:
             f"  demo site (resident chat):  {cfg.web_url}/\n"
             f"  staff console:              {cfg.web_url}/medewerkers/\n"
             f"  Rasa REST channel:          {cfg.rasa_url}/webhooks/rest/webhook\n"
-            f"  Rasa HTTP API (loopback):   {cfg.rasa_url}/status?token=<RASA_TOKEN>\n"
+            f"  Rasa HTTP API (loopback):   {cfg.rasa_url}/status?token=..."
+            f" ({'RASA_TOKEN' if os.environ.get('RASA_TOKEN') else 'a random token for this run; set RASA_TOKEN to choose one'})\n"
             f"  action server:              {cfg.actions_url}/health\n"
             f"  logs:                       {cfg.log_dir}/\n"
             "Press Ctrl-C to stop.",

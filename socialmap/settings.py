@@ -65,7 +65,7 @@ class OpeningHours:
 
     def is_open(self, moment: datetime) -> bool:
         span = self.days.get(moment.weekday())
-        return bool(span) and span[0] <= moment.time() < span[1]
+        return span is not None and span[0] <= moment.time() < span[1]
 
     def next_opening(self, moment: datetime) -> datetime | None:
         """Return the next moment the helpdesk opens after `moment` (None if never)."""
