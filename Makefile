@@ -86,7 +86,7 @@ pytest: setup $(MODEL_STAMP) browser-deps scale-deps
 rasa-test: setup $(MODEL_STAMP)
 	$(PY) -m scripts.rasa_story_test
 
-test: setup browser-deps scale-deps lint validate $(MODEL_STAMP) ## set up, then run every test
+test: setup browser-deps scale-deps lint typecheck validate $(MODEL_STAMP) ## set up, then run every test
 	$(PY) -m pytest -p no:cacheprovider
 	$(PY) -m scripts.rasa_story_test
 
