@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from socialmap import advice
+from socialmap.catalog import Catalog
 from socialmap.geo import Geocoder, get_geocoder
 
 logger = logging.getLogger(__name__)
@@ -95,7 +96,7 @@ def refinements_for_this_topic(tracker: Tracker) -> dict[str, Any]:
 class ActionSearchServices(Action):
     """Search the social map near the resident's place; pages on for 'meer', narrows for refinements."""
 
-    def __init__(self, catalog: object | None = None) -> None:
+    def __init__(self, catalog: Catalog | None = None) -> None:
         self._catalog = catalog
 
     def name(self) -> str:
@@ -142,16 +143,15 @@ class ActionSearchServices(Action):
             response = "utter_no_more_results" if more else "utter_no_results"
             dispatcher.utter_message(response=response, radius_km=f"{found.radius_km:.0f}", place_name=place_name)
             return [SlotSet("page", float(page))]
-        if more:
-            pass  # the next page goes on from the cards above: no new introduction
-        elif found.national:
-            dispatcher.utter_message(response="utter_results_national")
-        elif found.widened:
-            dispatcher.utter_message(
-                response="utter_results_intro_widened", radius_km=f"{found.radius_km:.0f}", place_name=place_name
-            )
-        else:
-            dispatcher.utter_message(response="utter_results_intro", place_name=place_name)
+        if not more:  # "meer" goes on from the cards above: no new introduction
+            if found.national:
+                dispatcher.utter_message(response="utter_results_national")
+            elif found.widened:
+                dispatcher.utter_message(
+                    response="utter_results_intro_widened", radius_km=f"{found.radius_km:.0f}", place_name=place_name
+                )
+            else:
+                dispatcher.utter_message(response="utter_results_intro", place_name=place_name)
         for result in found.results:
             card = advice.card(result, place_name)
             dispatcher.utter_message(

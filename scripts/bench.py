@@ -27,7 +27,7 @@ from pathlib import Path
 
 import requests
 
-from scripts.stack import ROOT, Stack, StackConfig, free_port, latest_model
+from scripts.stack import ROOT, Stack, isolated_config
 
 SEARCH_TURN = "Ik zoek een koffieochtend in Assen"
 CONVERSATION = [
@@ -137,15 +137,7 @@ def main(argv: list[str] | None = None) -> int:
             figures.update(bench_search.main())
 
     var_dir = Path(tempfile.mkdtemp(prefix="bench-var-"))
-    shutil.copy(ROOT / "var" / "socialmap.db", var_dir / "socialmap.db")
-    config = StackConfig(
-        var_dir=var_dir,
-        log_dir=ROOT / "results" / "bench-logs",
-        rasa_port=free_port(),
-        actions_port=free_port(),
-        web_port=free_port(),
-        model=latest_model(),
-    )
+    config = isolated_config(var_dir, ROOT / "results" / "bench-logs")
     stack = Stack(config)
     try:
         stack.start_all(timeout=300)

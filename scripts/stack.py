@@ -7,6 +7,7 @@ session, tests/conftest.py) and by `make bench`. Each process logs to its own fi
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -42,11 +43,12 @@ class StackConfig:
 
     var_dir: Path = ROOT / "var"
     log_dir: Path = ROOT / "var" / "logs"
-    rasa_port: int = int(os.environ.get("RASA_PORT", 5005))
-    actions_port: int = int(os.environ.get("ACTIONS_PORT", 5055))
-    web_port: int = int(os.environ.get("WEB_PORT", 8080))
+    # Read when a config is made, not when this module is imported.
+    rasa_port: int = field(default_factory=lambda: int(os.environ.get("RASA_PORT", 5005)))
+    actions_port: int = field(default_factory=lambda: int(os.environ.get("ACTIONS_PORT", 5055)))
+    web_port: int = field(default_factory=lambda: int(os.environ.get("WEB_PORT", 8080)))
     host: str = "127.0.0.1"
-    token: str = os.environ.get("RASA_TOKEN", "") or "lokaal-" + os.urandom(12).hex()
+    token: str = field(default_factory=lambda: os.environ.get("RASA_TOKEN", "") or "lokaal-" + os.urandom(12).hex())
     db_url: str = ""
     tracker_db_url: str = ""
     model: Path | None = None
@@ -101,6 +103,29 @@ class StackConfig:
         )
         env.update(self.extra_env)
         return env
+
+
+def isolated_config(var_dir: Path, log_dir: Path, **overrides: object) -> StackConfig:
+    """Return a config on free ports that works on its own copy of the built social-map database.
+
+    Tests and benchmarks use it so they never change the databases `make run` uses.
+    """
+    built = ROOT / "var" / "socialmap.db"
+    if not built.exists():
+        raise FileNotFoundError(f"{built} is missing: run `make setup` (or `make test`) first")
+    shutil.copy(built, var_dir / "socialmap.db")
+    settings: dict[str, object] = {
+        "var_dir": var_dir,
+        "log_dir": log_dir,
+        "rasa_port": free_port(),
+        "actions_port": free_port(),
+        "web_port": free_port(),
+        "db_url": f"sqlite:///{var_dir / 'socialmap.db'}",
+        "tracker_db_url": f"sqlite:///{var_dir / 'tracker.db'}",
+        "model": latest_model(),
+    }
+    settings.update(overrides)
+    return StackConfig(**settings)  # type: ignore[arg-type]
 
 
 class Stack:

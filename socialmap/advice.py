@@ -13,8 +13,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from socialmap.search import SearchPage, SearchQuery, SearchResult, search
-from socialmap.settings import WEEKDAYS_NL
+from socialmap.catalog import Catalog
+from socialmap.search import (
+    SearchError,
+    SearchPage,
+    SearchQuery,
+    SearchResult,
+    format_km,
+    parse_weekday,
+    search,
+)
 from socialmap.taxonomy import AUDIENCE_SYNONYMS, AUDIENCES, CATEGORIES, SUBCATEGORIES
 
 # How many candidates one search fetches; the resident sees three at a time.
@@ -92,21 +100,16 @@ def normalise_audience(raw: str | None) -> str | None:
 
 
 def weekday_index(raw: str | None) -> int | None:
-    """Return 0..6 for a Dutch weekday name (also "woensdagochtend", "wo"), or None."""
+    """Return 0..6 for a weekday name ("woensdag", "wo", "wednesday"), or None when there is none."""
     if not raw:
         return None
-    key = raw.strip().lower()
-    for index, name in enumerate(WEEKDAYS_NL):
-        if key.startswith(name) or key == name[:2] or key == name[:3]:
-            return index
-    english = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-    for index, name in enumerate(english):
-        if key.startswith(name[:3]):
-            return index
-    return None
+    try:
+        return parse_weekday(raw)
+    except SearchError:
+        return None
 
 
-def plan_for(need: str | None, audience: str | None = None, age: int | None = None, activity: str | None = None) -> Plan:
+def plan_for(need: str | None, activity: str | None = None) -> Plan:
     """Return the search plan for a need, narrowed by the activity the resident named."""
     plan = PLANS.get(need or "", PLANS["meeting"])
     if activity:
@@ -145,11 +148,11 @@ def find(
     activity: str | None = None,
     exclude: list[str] | None = None,
     first_page: bool = True,
-    catalog: object | None = None,
+    catalog: Catalog | None = None,
 ) -> Found:
     """Return the next three results for this resident, skipping those already shown."""
     audience_code = normalise_audience(audience)
-    plan = plan_for(need, audience_code, age, activity)
+    plan = plan_for(need, activity)
     query = SearchQuery(
         lat=lat,
         lon=lon,
@@ -162,7 +165,7 @@ def find(
         page=0,
         page_size=CANDIDATES,
     )
-    page: SearchPage = search(query, catalog) if catalog is not None else search(query)  # type: ignore[arg-type]
+    page: SearchPage = search(query, catalog)
     seen = set(exclude or [])
     candidates = [r for r in page.results if r.service_id not in seen]
     chosen: list[SearchResult] = []
@@ -188,22 +191,11 @@ def find(
     )
 
 
-def format_km(distance: float | None) -> str:
-    """Return a distance the Dutch way: '800 m', '3,2 km', '12 km'."""
-    if distance is None:
-        return ""
-    if distance < 1:
-        return f"{max(100, round(distance * 1000, -2)):.0f} m"
-    if distance < 10:
-        return f"{distance:.1f} km".replace(".", ",")
-    return f"{distance:.0f} km"
-
-
 def card(result: SearchResult, place_name: str | None = None) -> dict[str, str]:
     """Return the fields of one result card (text for the response, data for the widget)."""
     what = result.subcategory_label or result.category_label
     where_parts = [p for p in (result.address or result.location_name or result.town,) if p]
-    distance = format_km(result.distance_km)
+    distance = format_km(result.distance_km) if result.distance_km is not None else ""
     if distance:
         where_parts.append(f"{distance} van {place_name}" if place_name else distance)
     where = ", ".join(where_parts) if where_parts else "telefonisch of online"

@@ -8,7 +8,6 @@ the social-map database and its own tracker database in a temp folder.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import uuid
@@ -20,7 +19,7 @@ import pytest
 import requests
 import yaml
 
-from scripts.stack import ROOT, Stack, StackConfig, free_port, latest_model
+from scripts.stack import ROOT, Stack, isolated_config
 from socialmap.settings import WEEKDAYS_NL
 
 os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
@@ -77,25 +76,15 @@ class RunningStack:
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     """Start the whole assistant once for the test session and stop it afterwards."""
     var_dir = tmp_path_factory.mktemp("var")
-    built_db = ROOT / "var" / "socialmap.db"
-    if not built_db.exists():
-        raise RuntimeError("var/socialmap.db is missing: run the tests through `make test` (it builds the database)")
-    shutil.copy(built_db, var_dir / "socialmap.db")
     # The helpdesk is open around the clock in tests, so the queue path is deterministic;
     # the closed path (callback requests) is tested against the queue directly.
     deployment = yaml.safe_load((ROOT / "deployment.yml").read_text(encoding="utf-8"))
     deployment["opening_hours"] = {day: ["00:00", "23:59"] for day in WEEKDAYS_NL}
     (var_dir / "deployment.yml").write_text(yaml.safe_dump(deployment, allow_unicode=True), encoding="utf-8")
-    config = StackConfig(
-        var_dir=var_dir,
-        log_dir=ROOT / "results" / "logs",
-        rasa_port=free_port(),
-        actions_port=free_port(),
-        web_port=free_port(),
+    config = isolated_config(
+        var_dir,
+        ROOT / "results" / "logs",
         token="test-" + uuid.uuid4().hex,
-        db_url=f"sqlite:///{var_dir / 'socialmap.db'}",
-        tracker_db_url=f"sqlite:///{var_dir / 'tracker.db'}",
-        model=latest_model(),
         extra_env={"SOCIALMAP_DEPLOYMENT": str(var_dir / "deployment.yml")},
     )
     for name in ("actions", "rasa", "web"):
