@@ -28,6 +28,8 @@ from socialmap.taxonomy import AUDIENCE_SYNONYMS, AUDIENCES, CATEGORIES, SUBCATE
 # How many candidates one search fetches; the resident sees three at a time.
 CANDIDATES = 40
 PAGE_SIZE = 3
+# Youth offers are for 15-24 (taxonomy "jongeren"); older people asking are no youth question.
+YOUTH_MAX_AGE = 24
 
 
 @dataclass(frozen=True)
@@ -109,9 +111,13 @@ def weekday_index(raw: str | None) -> int | None:
         return None
 
 
-def plan_for(need: str | None, activity: str | None = None) -> Plan:
+def plan_for(need: str | None, activity: str | None = None, age: int | None = None) -> Plan:
     """Return the search plan for a need, narrowed by the activity the resident named."""
     plan = PLANS.get(need or "", PLANS["meeting"])
+    if need == "youth" and age is not None and age > YOUTH_MAX_AGE:
+        # "mijn vader van 78 ..." is not a youth question, whatever the classifier said:
+        # a youth search with that age can only come back empty.
+        plan = PLANS["meeting"]
     if activity:
         text = activity.lower()
         for pattern, sub in ACTIVITY_HINTS:
@@ -152,7 +158,7 @@ def find(
 ) -> Found:
     """Return the next three results for this resident, skipping those already shown."""
     audience_code = normalise_audience(audience)
-    plan = plan_for(need, activity)
+    plan = plan_for(need, activity, age)
     query = SearchQuery(
         lat=lat,
         lon=lon,

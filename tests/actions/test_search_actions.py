@@ -148,3 +148,11 @@ async def test_a_new_topic_drops_the_old_topics_refinements(demo_catalog: Catalo
     slots = slots_of(result)
     assert slots["free_only"] is None and slots["weekday"] is None
     assert len(cards(dispatcher.messages)) == 3
+
+
+async def test_an_older_age_never_gets_an_empty_youth_search(demo_catalog: Catalog) -> None:
+    # "mijn vader van 78 zit de hele dag alleen thuis" once came in as find_youth_activity.
+    messages, _ = await run_search(demo_catalog, {**ASSEN, "need": "youth", "age": 78})
+    found = cards(messages)
+    assert len(found) == 3
+    assert "Sportclub voor jongeren" not in {c["what"] for c in found}
