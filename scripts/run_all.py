@@ -21,12 +21,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     stack = Stack(StackConfig())
     cfg = stack.config
-    stopping = False
 
     def _stop(*_: object) -> None:
-        nonlocal stopping
-        stopping = True
+        raise KeyboardInterrupt
 
+    # Ctrl-C and a supervisor's SIGTERM both stop everything. Set SIGINT explicitly: a shell
+    # that starts this in the background has told it to ignore SIGINT.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _stop)
     try:
         if args.shell:
@@ -51,14 +52,13 @@ def main(argv: list[str] | None = None) -> int:
             "Press Ctrl-C to stop.",
             flush=True,
         )
-        while not stopping:
+        while True:
             for name, proc in list(stack.procs.items()):
                 if proc.poll() is not None:
                     print(f"error: {name} stopped with exit code {proc.returncode}; see {cfg.log_dir}/{name}.log")
                     print(stack.log_tail(name, 20))
                     return 1
             time.sleep(1)
-        return 0
     except KeyboardInterrupt:
         return 0
     finally:
