@@ -9,9 +9,11 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import weakref
+from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import create_engine, event, exc
+from sqlalchemy import MetaData, create_engine, event, exc
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import QueuePool
 
@@ -88,3 +90,26 @@ def dispose_all() -> None:
         for engine in _engines.values():
             engine.dispose()
         _engines.clear()
+
+
+# Which MetaData objects were already created on which engine: the CREATE-IF-MISSING check costs
+# a round of catalog queries, too much for every store an action builds per conversation turn.
+_created: weakref.WeakKeyDictionary[Engine, set[int]] = weakref.WeakKeyDictionary()
+
+
+def ensure_tables(engine: Engine, metadata: MetaData) -> None:
+    """Create the tables of `metadata` on `engine` when missing; checks once per engine."""
+    with _lock:
+        if id(metadata) in _created.get(engine, ()):
+            return
+    metadata.create_all(engine, checkfirst=True)
+    with _lock:
+        _created.setdefault(engine, set()).add(id(metadata))
+
+
+def utc_naive(moment: datetime | None = None) -> datetime:
+    """Return `moment` (default now) as naive UTC, the form stored in the database."""
+    moment = moment or datetime.now(timezone.utc)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return moment

@@ -30,7 +30,7 @@ import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -184,8 +184,8 @@ callback_contacts = Table(
 
 
 def ensure_schema(engine: Engine) -> None:
-    """Create the handoff tables and indexes when they are missing (safe to call often)."""
-    metadata.create_all(engine, checkfirst=True)
+    """Create the handoff tables and indexes when they are missing (checked once per engine)."""
+    _db.ensure_tables(engine, metadata)
 
 
 # --- errors ---------------------------------------------------------------------------
@@ -384,12 +384,7 @@ class CallbackRequest:
 # --- helpers --------------------------------------------------------------------------
 
 
-def _utc(moment: datetime | None = None) -> datetime:
-    """Return `moment` (default now) as naive UTC, the form stored in the database."""
-    moment = moment or datetime.now(timezone.utc)
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
-    return moment
+_utc = _db.utc_naive
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -20,7 +20,7 @@ import re
 import secrets
 import sys
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from sqlalchemy import (
     Boolean,
@@ -76,8 +76,8 @@ sessions = Table(
 
 
 def ensure_schema(engine: Engine) -> None:
-    """Create the staff tables when they are missing (safe to call often)."""
-    metadata.create_all(engine, checkfirst=True)
+    """Create the staff tables when they are missing (checked once per engine)."""
+    _db.ensure_tables(engine, metadata)
 
 
 class StaffError(Exception):
@@ -120,11 +120,7 @@ class StaffSession:
     expires_at: datetime
 
 
-def _utc(moment: datetime | None = None) -> datetime:
-    moment = moment or datetime.now(timezone.utc)
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
-    return moment
+_utc = _db.utc_naive
 
 
 def _b64(raw: bytes) -> str:
@@ -389,24 +385,23 @@ def _cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_disable(args: argparse.Namespace) -> int:
+def _cmd_set_disabled(args: argparse.Namespace, disabled: bool) -> int:
     try:
-        _store().set_disabled(args.username, True)
+        _store().set_disabled(args.username, disabled)
     except StaffError as exc:
         print(f"fout: {exc}", file=sys.stderr)
         return 1
-    print(f"Medewerker {args.username} is uitgeschakeld en uitgelogd.")
+    state = "uitgeschakeld en uitgelogd" if disabled else "weer actief"
+    print(f"Medewerker {args.username} is {state}.")
     return 0
+
+
+def _cmd_disable(args: argparse.Namespace) -> int:
+    return _cmd_set_disabled(args, True)
 
 
 def _cmd_enable(args: argparse.Namespace) -> int:
-    try:
-        _store().set_disabled(args.username, False)
-    except StaffError as exc:
-        print(f"fout: {exc}", file=sys.stderr)
-        return 1
-    print(f"Medewerker {args.username} is weer actief.")
-    return 0
+    return _cmd_set_disabled(args, False)
 
 
 def _cmd_password(args: argparse.Namespace) -> int:
