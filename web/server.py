@@ -121,15 +121,48 @@ def _page_vars(settings: Settings, socket_url: str) -> dict[str, str]:
     return {key: html.escape(value, quote=True) for key, value in raw.items()}
 
 
+# The demo pages: (route, content template, page title before "Gemeente ...", menu label).
+# Each template holds only the <main> content; _layout.html holds the shared head,
+# header with the menu, footer and widget script.
+DEMO_PAGES: tuple[tuple[str, str, str, str], ...] = (
+    ("/", "index.html", "", "Home"),
+    ("/zorg-en-ondersteuning", "zorg.html", "Zorg en ondersteuning - ", "Zorg en ondersteuning"),
+    ("/privacy", "privacy.html", "Privacyverklaring digitale assistent - ", "Privacy"),
+)
+
+
+def _menu(current_route: str) -> str:
+    """Return the main-menu list, marking `current_route` with aria-current."""
+    items = []
+    for route, _, _, label in DEMO_PAGES:
+        current = ' aria-current="page"' if route == current_route else ""
+        items.append(f'        <li><a href="{route}"{current}>{label}</a></li>\n')
+    return '      <ul class="menu">\n' + "".join(items) + "      </ul>\n"
+
+
 def _render(name: str, page_vars: dict[str, str]) -> str:
     """Return the demo template `name` with its $placeholders filled in (values already escaped)."""
     template = string.Template((DEMO_DIR / name).read_text(encoding="utf-8"))
     return template.substitute(page_vars)
 
 
-def _page(template_name: str) -> Handler:
-    async def handler(request: web.Request) -> web.Response:
-        body = _render(template_name, request.app[PAGE_VARS_KEY])
+def _render_pages(page_vars: dict[str, str]) -> dict[str, str]:
+    """Return each demo route's full HTML: its content wrapped in the shared layout.
+
+    The values never change while the app runs, so the pages are rendered once at
+    start-up instead of reading templates from disk on every request.
+    """
+    pages = {}
+    for route, template_name, title_prefix, _ in DEMO_PAGES:
+        content = _render(template_name, page_vars)
+        title = title_prefix + "Gemeente " + page_vars["municipality"]
+        layout_vars = {**page_vars, "title": title, "menu": _menu(route), "content": content}
+        pages[route] = _render("_layout.html", layout_vars)
+    return pages
+
+
+def _page(body: str) -> Handler:
+    async def handler(_: web.Request) -> web.Response:
         return web.Response(text=body, content_type="text/html", charset="utf-8")
 
     return handler
@@ -166,9 +199,8 @@ def create_app(settings: Settings | None = None, *, socket_url: str | None = Non
     app[SETTINGS_KEY] = settings
     app[CSP_KEY] = content_security_policy(socket_url)
     app[PAGE_VARS_KEY] = _page_vars(settings, socket_url)
-    app.router.add_get("/", _page("index.html"))
-    app.router.add_get("/zorg-en-ondersteuning", _page("zorg.html"))
-    app.router.add_get("/privacy", _page("privacy.html"))
+    for route, body in _render_pages(app[PAGE_VARS_KEY]).items():
+        app.router.add_get(route, _page(body))
     app.router.add_get("/widget/{name}", _static(WIDGET_DIR))
     app.router.add_get("/demo/{name}", _static(DEMO_DIR))
     app.router.add_get("/healthz", health)

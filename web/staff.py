@@ -193,9 +193,15 @@ def _error(message: str, status: int, **extra: Any) -> web.Response:
     return _json({"error": message, **extra}, status=status)
 
 
+@functools.cache
+def _template(name: str) -> str:
+    """Return the text of web/static/staff/<name>, read from disk once per process."""
+    return (STATIC_DIR / name).read_text(encoding="utf-8")
+
+
 def _render(name: str, values: dict[str, str]) -> web.Response:
     """Return an HTML page from web/static/staff/<name> with {{key}} filled in, HTML-escaped."""
-    body = (STATIC_DIR / name).read_text(encoding="utf-8")
+    body = _template(name)
     for key, value in values.items():
         body = body.replace("{{" + key + "}}", html.escape(value, quote=True))
     return _secure_headers(web.Response(text=body, content_type="text/html", charset="utf-8"))  # type: ignore[return-value]
