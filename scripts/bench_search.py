@@ -38,9 +38,10 @@ from sqlalchemy.pool import QueuePool
 from socialmap import taxonomy
 from socialmap.catalog import Catalog, entity_fields, resources
 from socialmap.db import dispose_all
+from socialmap.geo import distance_km
 from socialmap.importer import _upsert, import_paths
 from socialmap.schedule import TZ
-from socialmap.search import SearchQuery, _haversine_km, _result, search, where_clauses
+from socialmap.search import SearchQuery, _result, search, where_clauses
 
 # The Netherlands' land box (WGS84).
 LAT_RANGE = (50.75, 53.55)
@@ -144,7 +145,7 @@ def naive_scan(catalog: Catalog, query: SearchQuery) -> list[str]:
     with catalog.engine.connect() as conn:
         rows = [dict(r) for r in conn.execute(text(sql), params).mappings() if r["lat"] is not None]
     scored = sorted(
-        ((_haversine_km(query.lat, query.lon, r["lat"], r["lon"]), r) for r in rows),
+        ((distance_km(query.lat, query.lon, r["lat"], r["lon"]), r) for r in rows),
         key=lambda p: (p[0], p[1]["name"], p[1]["service_id"]),
     )
     for radius in (10.0, 25.0, 50.0, 100.0):

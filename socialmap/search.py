@@ -16,7 +16,6 @@ import json
 import math
 import re
 import sys
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -27,6 +26,7 @@ from sqlalchemy.engine import Connection
 
 from socialmap import taxonomy
 from socialmap.catalog import FTS_TABLE, Catalog, cell_key, fold_words, grid_cell
+from socialmap.geo import distance_km, get_geocoder
 from socialmap.schedule import TZ, next_session, rules_from_json, when_text
 from socialmap.settings import WEEKDAYS_NL
 
@@ -34,7 +34,6 @@ DEFAULT_RADIUS_KM = 10.0
 WIDEN_STEPS_KM = (25.0, 50.0, 100.0)
 MIN_RESULTS = 3
 MAX_PAGE_SIZE = 50
-EARTH_RADIUS_KM = 6371.0088
 KM_PER_DEGREE_LAT = 111.32
 
 LANGUAGE_NAMES_NL = {
@@ -115,23 +114,6 @@ class SearchPage:
     widened: bool  # radius was widened automatically
     page: int
     has_more: bool
-
-
-def _haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Return the great-circle distance in km between two WGS84 points."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
-
-
-def _distance_function() -> Callable[[float, float, float, float], float]:
-    """Return socialmap.geo.distance_km when geo.py provides it, else our own haversine."""
-    try:
-        from socialmap.geo import distance_km  # type: ignore[attr-defined]
-    except ImportError:
-        return _haversine_km
-    return distance_km  # type: ignore[no-any-return]
 
 
 def _validate(query: SearchQuery) -> None:
@@ -248,15 +230,13 @@ def _candidates(
     return list(conn.execute(_statement(sql, ("cells",)), params))
 
 
-def _nearest(
-    rows: list[Any], query: SearchQuery, radius_km: float, distance: Callable[..., float]
-) -> list[tuple[float, Any]]:
+def _nearest(rows: list[Any], query: SearchQuery, radius_km: float) -> list[tuple[float, Any]]:
     """Return (distance, row) within the radius, nearest first, one (the nearest) per service."""
     best: dict[str, tuple[float, Any]] = {}
     for row in rows:
         if row.lat is None:
             continue
-        km = distance(query.lat, query.lon, row.lat, row.lon)
+        km = distance_km(query.lat, query.lon, row.lat, row.lon)
         if km > radius_km:
             continue
         current = best.get(row.service_id)
@@ -381,7 +361,6 @@ def search(
     _validate(query)
     catalog = catalog or Catalog()
     fts = catalog.has_fts
-    distance = _distance_function()
     radii = [query.radius_km] if query.radius_km is not None else [DEFAULT_RADIUS_KM, *WIDEN_STEPS_KM]
     now = query.now.astimezone(TZ) if query.now and query.now.tzinfo else (query.now or datetime.now(TZ))
     if now.tzinfo is None:
@@ -394,7 +373,7 @@ def search(
         for step, radius in enumerate(radii):
             if step:
                 rows = _candidates(conn, query, radius, fts, with_remote=False)
-            nearby = _nearest(rows, query, radius, distance)
+            nearby = _nearest(rows, query, radius)
             if len(nearby) + len(remote_ids - {row.service_id for _, row in nearby}) >= MIN_RESULTS:
                 break
         nearby_ids = {row.service_id for _, row in nearby}
@@ -473,8 +452,6 @@ def run_cli(args: argparse.Namespace, geocoder: Any = None) -> int:
     `geocoder` is anything with `geocode(text) -> GeocodeResult` (default: socialmap.geo's).
     """
     if geocoder is None:
-        from socialmap.geo import get_geocoder  # lazy: the gazetteer loads only when needed
-
         geocoder = get_geocoder()
     found = geocoder.geocode(args.near)
     if found.status == "outside":
