@@ -28,6 +28,7 @@ import json
 import math
 import re
 import uuid
+import weakref
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
@@ -49,8 +50,10 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    text,
     update,
 )
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.exc import IntegrityError
 
@@ -131,6 +134,9 @@ tickets = Table(
     Column("summary", Text, nullable=False),
     Column("notes", Text, nullable=False, default="[]"),
     Column("updated_at", DateTime, nullable=False),
+    # Added later: existing databases get these columns from ensure_schema().
+    Column("urgent_at", DateTime),  # a crisis arrived while the ticket was waiting or held
+    Column("urgent_reason", String(32)),
 )
 # One active ticket per conversation; partial indexes work on SQLite and PostgreSQL.
 Index(
@@ -186,6 +192,26 @@ callback_contacts = Table(
 def ensure_schema(engine: Engine) -> None:
     """Create the handoff tables and indexes when they are missing (checked once per engine)."""
     _db.ensure_tables(engine, metadata)
+    _add_missing_columns(engine)
+
+
+_columns_checked: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+def _add_missing_columns(engine: Engine) -> None:
+    # Tables created by an older version lack the columns added since; nullable columns can be
+    # added in place (ALTER TABLE ... ADD COLUMN works the same on SQLite and PostgreSQL).
+    if engine in _columns_checked:
+        return
+    inspector = sa_inspect(engine)
+    with engine.begin() as conn:
+        for table in metadata.sorted_tables:
+            present = {c["name"] for c in inspector.get_columns(table.name)}
+            for column in table.columns:
+                if column.name not in present and column.nullable:
+                    kind = column.type.compile(dialect=engine.dialect)
+                    conn.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
+    _columns_checked.add(engine)
 
 
 # --- errors ---------------------------------------------------------------------------
@@ -302,6 +328,13 @@ class Ticket:
     outcome: str | None
     summary: HandoffSummary
     notes: tuple[Note, ...]
+    urgent_at: datetime | None = None
+    urgent_reason: str | None = None
+
+    @property
+    def urgent(self) -> bool:
+        """Return True when the ticket must be helped first (crisis at request or later)."""
+        return self.priority == "crisis" or self.urgent_at is not None
 
     def waiting_minutes(self, now: datetime | None = None) -> int:
         """Return whole minutes since the ticket entered the waiting state."""
@@ -328,6 +361,9 @@ class Ticket:
             "outcome_label": OUTCOMES.get(self.outcome or "", None),
             "summary": self.summary.as_dict(),
             "notes": [n.as_dict() for n in self.notes],
+            "urgent": self.urgent,
+            "urgent_at": _iso(self.urgent_at),
+            "urgent_reason": self.urgent_reason,
         }
 
 
@@ -494,6 +530,8 @@ def _ticket(row: Row) -> Ticket:
         outcome=row.outcome,
         summary=HandoffSummary.from_json(row.summary),
         notes=notes,
+        urgent_at=row.urgent_at,
+        urgent_reason=row.urgent_reason,
     )
 
 
@@ -673,6 +711,49 @@ class HandoffQueue:
                 return None  # taken in the same instant: the employee is already there
             self._log(conn, row.id, "cancelled", None, None, moment)
         return self.get(row.id)
+
+    def mark_urgent(
+        self, conversation_id: str, reason: str = "crisis", *, now: datetime | None = None
+    ) -> bool:
+        """Return True when the conversation's active ticket or open callback was flagged urgent.
+
+        Called when a resident writes a crisis message while waiting for or talking with a
+        medewerker: the ticket moves to the front of the queue (crisis priority) and the console
+        shows it as urgent, also while a colleague holds it.
+        """
+        moment = _utc(now)
+        reason = (reason or "crisis")[:32]
+        flagged = False
+        with self.engine.begin() as conn:
+            row = conn.execute(
+                select(tickets.c.id).where(
+                    tickets.c.conversation_id == conversation_id, tickets.c.status.in_(ACTIVE_STATUSES)
+                )
+            ).first()
+            if row is not None:
+                conn.execute(
+                    update(tickets)
+                    .where(tickets.c.id == row.id)
+                    .values(
+                        priority="crisis",
+                        priority_rank=PRIORITY_RANK["crisis"],
+                        urgent_at=moment,
+                        urgent_reason=reason,
+                        updated_at=moment,
+                    )
+                )
+                self._log(conn, row.id, "urgent", None, reason, moment)
+                flagged = True
+            result = conn.execute(
+                update(callbacks)
+                .where(
+                    callbacks.c.conversation_id == conversation_id,
+                    callbacks.c.status.in_((CALLBACK_OPEN, CALLBACK_TAKEN)),
+                )
+                .values(priority="crisis")
+            )
+            flagged = flagged or result.rowcount > 0
+        return flagged
 
     # -- the employee's side --
 

@@ -353,3 +353,46 @@ def test_describe_moment_in_dutch() -> None:
     assert hq.describe_moment(datetime(2025, 3, 7, 19, 0), now) == "vandaag om 19:00"
     assert hq.describe_moment(datetime(2025, 3, 8, 9, 0), now) == "morgen om 09:00"
     assert hq.describe_moment(datetime(2025, 3, 10, 9, 0), now) == "maandag 10 maart om 09:00"
+
+
+def test_mark_urgent_moves_a_waiting_ticket_to_the_front(fresh_queue: HandoffQueue) -> None:
+    fresh_queue.request("first", make_summary(), now=T0)
+    mine = fresh_queue.request("conv-1", make_summary(), now=T0 + timedelta(minutes=1))
+    assert fresh_queue.mark_urgent("conv-1", reason="crisis", now=T0 + timedelta(minutes=2)) is True
+    ticket = fresh_queue.get(mine.id)
+    assert ticket.urgent and ticket.priority == "crisis" and ticket.urgent_reason == "crisis"
+    assert fresh_queue.position(mine.id) == 1
+    assert ticket.as_dict()["urgent_reason"] == "crisis"
+
+
+def test_mark_urgent_flags_a_ticket_a_medewerker_holds(fresh_queue: HandoffQueue) -> None:
+    ticket = fresh_queue.request("conv-1", make_summary(), now=T0)
+    fresh_queue.take(ticket.id, "anja", "Anja", now=T0)
+    assert fresh_queue.mark_urgent("conv-1") is True
+    held = fresh_queue.get(ticket.id)
+    assert held.status == hq.TAKEN and held.as_dict()["urgent"] is True
+    assert [e["action"] for e in fresh_queue.history(ticket.id)][-1] == "urgent"
+
+
+def test_mark_urgent_without_an_active_ticket_is_false(fresh_queue: HandoffQueue) -> None:
+    assert fresh_queue.mark_urgent("nobody") is False
+    ticket = fresh_queue.request("conv-1", make_summary(), now=T0)
+    fresh_queue.take(ticket.id, "anja", "Anja", now=T0)
+    fresh_queue.hand_back(ticket.id, "anja", now=T0)
+    assert fresh_queue.mark_urgent("conv-1") is False
+
+
+def test_an_older_database_gets_the_new_columns(db_path: Path) -> None:
+    engine = _sqlite_engine(db_path)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "CREATE TABLE handoff_ticket (id VARCHAR(32) PRIMARY KEY, conversation_id VARCHAR(255) NOT NULL,"
+            " status VARCHAR(16) NOT NULL, priority VARCHAR(16) NOT NULL, priority_rank INTEGER NOT NULL,"
+            " team VARCHAR(100), assigned_to VARCHAR(64), requested_at DATETIME NOT NULL,"
+            " queued_at DATETIME NOT NULL, taken_by VARCHAR(64), taken_by_name VARCHAR(200),"
+            " taken_at DATETIME, closed_at DATETIME, outcome VARCHAR(32), summary TEXT NOT NULL,"
+            " notes TEXT NOT NULL, updated_at DATETIME NOT NULL)"
+        )
+    queue = HandoffQueue(engine)
+    queue.request("conv-1", make_summary(), now=T0)
+    assert queue.mark_urgent("conv-1") is True
