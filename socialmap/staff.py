@@ -19,6 +19,7 @@ import hmac
 import re
 import secrets
 import sys
+import weakref
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -33,8 +34,10 @@ from sqlalchemy import (
     delete,
     insert,
     select,
+    text,
     update,
 )
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -49,6 +52,16 @@ LOCKOUT_MINUTES = 15
 MIN_PASSWORD_LENGTH = 12
 USERNAME_RE = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
 
+# Roles: what an account may see. "beleid" (policy advisors) sees the signals dashboard and no
+# conversations, queue or contact details. A NULL role in older databases means DEFAULT_ROLE.
+DEFAULT_ROLE = "medewerker"
+ROLES: dict[str, str] = {
+    "medewerker": "Medewerker helpdesk",
+    "beleid": "Beleidsmedewerker (signalen, geen gesprekken)",
+}
+CONVERSATION_ROLES = frozenset({"medewerker"})
+SIGNALS_ROLES = frozenset({"beleid"})
+
 metadata = MetaData()
 
 accounts = Table(
@@ -62,6 +75,7 @@ accounts = Table(
     Column("locked_until", DateTime),
     Column("created_at", DateTime, nullable=False),
     Column("last_login_at", DateTime),
+    Column("role", String(32)),  # added later; see ensure_schema
 )
 
 sessions = Table(
@@ -78,6 +92,14 @@ sessions = Table(
 def ensure_schema(engine: Engine) -> None:
     """Create the staff tables when they are missing (checked once per engine)."""
     _db.ensure_tables(engine, metadata)
+    if engine not in _role_checked:
+        with engine.begin() as conn:
+            if "role" not in {c["name"] for c in sa_inspect(conn).get_columns("staff_account")}:
+                conn.execute(text("ALTER TABLE staff_account ADD COLUMN role VARCHAR(32)"))
+        _role_checked.add(engine)
+
+
+_role_checked: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 
 class StaffError(Exception):
@@ -107,6 +129,7 @@ class StaffAccount:
     disabled: bool
     created_at: datetime
     last_login_at: datetime | None
+    role: str = DEFAULT_ROLE
 
 
 @dataclass(frozen=True)
@@ -118,6 +141,7 @@ class StaffSession:
     name: str
     csrf_token: str
     expires_at: datetime
+    role: str = DEFAULT_ROLE
 
 
 _utc = _db.utc_naive
@@ -180,8 +204,11 @@ class StaffStore:
 
     # -- accounts --
 
-    def add(self, username: str, name: str, password: str, *, now: datetime | None = None) -> StaffAccount:
-        """Return the new account; raise StaffError for a bad username, weak password or duplicate."""
+    def add(
+        self, username: str, name: str, password: str, *, now: datetime | None = None, role: str = DEFAULT_ROLE
+    ) -> StaffAccount:
+        """Return the new account; raise StaffError for a bad username, weak password, role or duplicate."""
+        _check_role(role)
         username = username.strip().lower()
         if not USERNAME_RE.fullmatch(username):
             raise StaffError(
@@ -201,6 +228,7 @@ class StaffStore:
                         disabled=False,
                         failed_logins=0,
                         created_at=_utc(now),
+                        role=role,
                     )
                 )
         except IntegrityError as exc:
@@ -217,14 +245,19 @@ class StaffStore:
             ).first()
         if row is None:
             return None
-        return StaffAccount(row.username, row.name, bool(row.disabled), row.created_at, row.last_login_at)
+        return StaffAccount(
+            row.username, row.name, bool(row.disabled), row.created_at, row.last_login_at, row.role or DEFAULT_ROLE
+        )
 
     def list(self) -> list[StaffAccount]:
         """Return all accounts sorted by username."""
         with self.engine.connect() as conn:
             rows = conn.execute(select(accounts).order_by(accounts.c.username)).all()
         return [
-            StaffAccount(r.username, r.name, bool(r.disabled), r.created_at, r.last_login_at) for r in rows
+            StaffAccount(
+                r.username, r.name, bool(r.disabled), r.created_at, r.last_login_at, r.role or DEFAULT_ROLE
+            )
+            for r in rows
         ]
 
     def set_disabled(self, username: str, disabled: bool) -> None:
@@ -239,6 +272,17 @@ class StaffStore:
                 raise StaffError(f"Gebruikersnaam {username} bestaat niet.")
             if disabled:
                 conn.execute(delete(sessions).where(sessions.c.username == username.strip().lower()))
+
+    def set_role(self, username: str, role: str) -> None:
+        """Give an account another role; its sessions end, so the new rights apply at once."""
+        _check_role(role)
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                update(accounts).where(accounts.c.username == username.strip().lower()).values(role=role)
+            )
+            if result.rowcount != 1:
+                raise StaffError(f"Gebruikersnaam {username} bestaat niet.")
+            conn.execute(delete(sessions).where(sessions.c.username == username.strip().lower()))
 
     def set_password(self, username: str, password: str) -> None:
         """Replace an account's password; existing sessions end."""
@@ -291,7 +335,7 @@ class StaffStore:
                 .where(accounts.c.username == username)
                 .values(failed_logins=0, locked_until=None, last_login_at=moment)
             )
-        return StaffAccount(row.username, row.name, False, row.created_at, moment)
+        return StaffAccount(row.username, row.name, False, row.created_at, moment, row.role or DEFAULT_ROLE)
 
     # -- sessions --
 
@@ -316,7 +360,7 @@ class StaffStore:
                     expires_at=expires,
                 )
             )
-        return StaffSession(token, account.username, account.name, csrf, expires)
+        return StaffSession(token, account.username, account.name, csrf, expires, account.role)
 
     def session(self, token: str | None, *, now: datetime | None = None) -> StaffSession | None:
         """Return the live session for a cookie token, or None (unknown, expired or account disabled)."""
@@ -325,19 +369,24 @@ class StaffStore:
         moment = _utc(now)
         with self.engine.connect() as conn:
             row = conn.execute(
-                select(sessions, accounts.c.name, accounts.c.disabled)
+                select(sessions, accounts.c.name, accounts.c.disabled, accounts.c.role)
                 .join(accounts, accounts.c.username == sessions.c.username)
                 .where(sessions.c.token_hash == _token_hash(token))
             ).first()
         if row is None or row.expires_at <= moment or row.disabled:
             return None
-        return StaffSession(None, row.username, row.name, row.csrf_token, row.expires_at)
+        return StaffSession(None, row.username, row.name, row.csrf_token, row.expires_at, row.role or DEFAULT_ROLE)
 
     def end_session(self, token: str | None) -> None:
         """Log out: forget the session of this token."""
         if token:
             with self.engine.begin() as conn:
                 conn.execute(delete(sessions).where(sessions.c.token_hash == _token_hash(token)))
+
+
+def _check_role(role: str) -> None:
+    if role not in ROLES:
+        raise StaffError("Onbekende rol. Kies uit: " + ", ".join(ROLES) + ".")
 
 
 def check_csrf(session: StaffSession, supplied: str | None) -> bool:
@@ -369,7 +418,7 @@ def _read_password(args: argparse.Namespace) -> str:
 
 def _cmd_add(args: argparse.Namespace) -> int:
     try:
-        account = _store().add(args.username, args.name, _read_password(args))
+        account = _store().add(args.username, args.name, _read_password(args), role=args.role)
     except StaffError as exc:
         print(f"fout: {exc}", file=sys.stderr)
         return 1
@@ -404,6 +453,16 @@ def _cmd_enable(args: argparse.Namespace) -> int:
     return _cmd_set_disabled(args, False)
 
 
+def _cmd_role(args: argparse.Namespace) -> int:
+    try:
+        _store().set_role(args.username, args.role)
+    except StaffError as exc:
+        print(f"fout: {exc}", file=sys.stderr)
+        return 1
+    print(f"Medewerker {args.username} heeft nu de rol {args.role}.")
+    return 0
+
+
 def _cmd_password(args: argparse.Namespace) -> int:
     try:
         _store().set_password(args.username, _read_password(args))
@@ -425,7 +484,13 @@ def register_cli(subparsers: argparse._SubParsersAction) -> None:  # type: ignor
     add.add_argument(
         "--password-stdin", action="store_true", help="lees het wachtwoord van stdin (voor scripts)"
     )
+    add.add_argument("--role", choices=sorted(ROLES), default=DEFAULT_ROLE, help="beleid: alleen signalen")
     add.set_defaults(func=_cmd_add)
+
+    role = sub.add_parser("role", help="rol van een medewerker wijzigen")
+    role.add_argument("username")
+    role.add_argument("role", choices=sorted(ROLES))
+    role.set_defaults(func=_cmd_role)
 
     lst = sub.add_parser("list", help="medewerkers tonen")
     lst.set_defaults(func=_cmd_list)
