@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import unicodedata
 import uuid
 import weakref
 from collections.abc import Iterable
@@ -108,6 +109,14 @@ STATUS_LABELS = {
 }
 
 MAX_NOTE_CHARS = 2000
+MAX_CANNED_TITLE_CHARS = 80
+CSAT_SCORES = (1, 2, 3, 4, 5)
+CSAT_INVITE_HOURS = 24
+# How long a resident counts as typing after the widget last said so.
+TYPING_SECONDS = 6
+# Waiting-time targets (minutes) for the console's warning colour: amber past the target, red past twice.
+WAIT_TARGET_MINUTES = {"crisis": 1, "normal": 5}
+GENERAL_TEAM = ""  # the general helpdesk inbox: tickets without a team
 MAX_MOMENT_CHARS = 200
 
 # --- schema ---------------------------------------------------------------------------
@@ -137,6 +146,9 @@ tickets = Table(
     # Added later: existing databases get these columns from ensure_schema().
     Column("urgent_at", DateTime),  # a crisis arrived while the ticket was waiting or held
     Column("urgent_reason", String(32)),
+    # The redacted transcript as plain text, kept when the ticket ends, for the history search;
+    # deleted with the ticket by the retention job.
+    Column("transcript_text", Text),
 )
 # One active ticket per conversation; partial indexes work on SQLite and PostgreSQL.
 Index(
@@ -174,6 +186,7 @@ callbacks = Table(
     Column("taken_by_name", String(200)),
     Column("closed_at", DateTime),
     Column("outcome", String(32)),
+    Column("transcript_text", Text),
 )
 
 # The contact lives apart from the request: only for calling back, deleted on close.
@@ -186,6 +199,48 @@ callback_contacts = Table(
     Column("kind", String(16), nullable=False),
     Column("value", String(254), nullable=False),
     Column("created_at", DateTime, nullable=False),
+)
+
+
+# Whether the resident's chat window is open: written by the socket.io channel on connect and
+# disconnect, read by the console. Keyed by conversation, no other data about the resident.
+presence = Table(
+    "handoff_presence",
+    metadata,
+    Column("conversation_id", String(255), primary_key=True),
+    Column("connections", Integer, nullable=False, default=0),
+    Column("last_seen", DateTime, nullable=False),  # last connect, disconnect or typing
+    Column("typing_at", DateTime),  # the resident was typing at this moment
+)
+
+# Short texts staff send often; {plaats} and {medewerker} are filled in when used.
+canned = Table(
+    "handoff_canned_response",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("team", String(100)),  # NULL: for every team
+    Column("title", String(80), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("updated_by", String(64)),
+    Column("updated_at", DateTime, nullable=False),
+)
+
+# Satisfaction after a conversation with a person. The invite ties a one-time token to a team;
+# the answer keeps only team, ISO week and score: no conversation id, no time of day.
+csat_invites = Table(
+    "csat_invite",
+    metadata,
+    Column("token", String(32), primary_key=True),
+    Column("team", String(100)),
+    Column("created_at", DateTime, nullable=False),
+)
+csat_answers = Table(
+    "csat_answer",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("team", String(100)),
+    Column("week", String(8), nullable=False),  # "2026-W49"
+    Column("score", Integer, nullable=False),  # 1 (heel ontevreden) .. 5 (heel tevreden)
 )
 
 
@@ -297,6 +352,7 @@ class Note:
     text: str
     team: str | None = None
     to: str | None = None
+    kind: str = "handover"  # "handover" (travels with a transfer) or "internal" (a staff remark)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -306,6 +362,7 @@ class Note:
             "text": self.text,
             "team": self.team,
             "to": self.to,
+            "kind": self.kind,
         }
 
 
@@ -337,8 +394,12 @@ class Ticket:
         return self.priority == "crisis" or self.urgent_at is not None
 
     def waiting_minutes(self, now: datetime | None = None) -> int:
-        """Return whole minutes since the ticket entered the waiting state."""
-        return max(0, int((_utc(now) - self.queued_at).total_seconds() // 60))
+        """Return whole minutes the resident waited: up to now while waiting, else until taken or closed."""
+        if self.status == WAITING:
+            end = _utc(now)
+        else:
+            end = self.taken_at or self.closed_at or self.queued_at
+        return max(0, int((end - self.queued_at).total_seconds() // 60))
 
     def as_dict(self, now: datetime | None = None) -> dict[str, Any]:
         """Return a JSON-friendly view for the staff console."""
@@ -364,6 +425,10 @@ class Ticket:
             "urgent": self.urgent,
             "urgent_at": _iso(self.urgent_at),
             "urgent_reason": self.urgent_reason,
+            "wait_target_minutes": WAIT_TARGET_MINUTES.get(self.priority, WAIT_TARGET_MINUTES["normal"]),
+            "wait_level": wait_level(self.priority, self.waiting_minutes(now))
+            if self.status == WAITING
+            else "ok",
         }
 
 
@@ -417,6 +482,63 @@ class CallbackRequest:
         }
 
 
+@dataclass(frozen=True)
+class Presence:
+    """Whether the resident's chat window is connected, when it was last seen, and typing."""
+
+    online: bool
+    last_seen: datetime | None
+    typing: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"online": self.online, "last_seen": _iso(self.last_seen), "typing": self.typing}
+
+
+UNKNOWN_PRESENCE = Presence(online=False, last_seen=None)
+
+
+@dataclass(frozen=True)
+class CannedResponse:
+    """A short text staff send often, for one team or (team None) for everyone."""
+
+    id: int
+    team: str | None
+    title: str
+    text: str
+
+    def filled(self, place: str | None, staff_name: str) -> str:
+        """Return the text with {plaats} and {medewerker} filled in."""
+        return fill_placeholders(self.text, place=place, staff_name=staff_name)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "team": self.team, "title": self.title, "text": self.text}
+
+
+_PLACEHOLDER_RE = re.compile(r"\{(plaats|medewerker)\}")
+
+
+def fill_placeholders(text_: str, *, place: str | None, staff_name: str) -> str:
+    """Return a canned text with {plaats} (the resident's place) and {medewerker} (first name) filled in."""
+    values = {"plaats": place or "uw woonplaats", "medewerker": staff_name}
+    return _PLACEHOLDER_RE.sub(lambda m: values[m.group(1)], text_)
+
+
+def iso_week(moment: datetime) -> str:
+    """Return the ISO week of a moment as '2026-W49'."""
+    year, week, _ = moment.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def wait_level(priority: str, minutes: int) -> str:
+    """Return "ok", "warning" (past the target) or "late" (past twice the target) for a waiting time."""
+    target = WAIT_TARGET_MINUTES.get(priority, WAIT_TARGET_MINUTES["normal"])
+    if minutes >= 2 * target:
+        return "late"
+    if minutes >= target:
+        return "warning"
+    return "ok"
+
+
 # --- helpers --------------------------------------------------------------------------
 
 
@@ -432,6 +554,23 @@ def _iso(moment: datetime | None) -> str | None:
 
 def _new_id() -> str:
     return uuid.uuid4().hex
+
+
+def _fold(value: str) -> str:
+    """Return lower case without accents, for matching what staff type against stored text."""
+    decomposed = unicodedata.normalize("NFKD", value.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def _excerpt(text_: str, terms: list[str], width: int = 160) -> str:
+    """Return a short piece of the transcript around the first search term (or its start)."""
+    if not text_:
+        return ""
+    folded = _fold(text_)
+    at = min((folded.find(t) for t in terms if folded.find(t) >= 0), default=0)
+    start = max(0, at - width // 3)
+    piece = " ".join(text_[start : start + width].split())
+    return ("…" if start else "") + piece + ("…" if start + width < len(text_) else "")
 
 
 _EMAIL_RE = re.compile(
@@ -484,8 +623,6 @@ def format_phone(number: str) -> str:
     return f"{number[:4]} {number[4:]}"
 
 
-
-
 def describe_moment(moment: datetime, now: datetime) -> str:
     """Return a short Dutch phrase for a coming moment: 'vandaag om 13:00', 'maandag 1 december om 09:00'."""
     days = (moment.date() - now.date()).days
@@ -511,6 +648,7 @@ def _ticket(row: Row) -> Ticket:
             text=n["text"],
             team=n.get("team"),
             to=n.get("to"),
+            kind=n.get("kind") or "handover",
         )
         for n in json.loads(row.notes or "[]")
     )
@@ -588,13 +726,24 @@ class HandoffQueue:
             ).first()
         return _ticket(row) if row else None
 
-    def waiting(self) -> list[Ticket]:
-        """Return waiting tickets in serving order: crisis first, then longest waiting."""
+    def waiting(self, teams: Iterable[str] | None = None) -> list[Ticket]:
+        """Return waiting tickets in serving order: crisis first, then longest waiting.
+
+        With `teams`, only the inboxes of those teams (GENERAL_TEAM, "", is the general inbox).
+        """
+        query = select(tickets).where(tickets.c.status == WAITING)
+        if teams is not None:
+            wanted = set(teams)
+            named = tuple(t for t in wanted if t)
+            conditions = [tickets.c.team.in_(named)] if named else []
+            if GENERAL_TEAM in wanted:
+                conditions.append(tickets.c.team.is_(None))
+            if not conditions:
+                return []
+            query = query.where(or_(*conditions))
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(tickets)
-                .where(tickets.c.status == WAITING)
-                .order_by(tickets.c.priority_rank, tickets.c.queued_at, tickets.c.id)
+                query.order_by(tickets.c.priority_rank, tickets.c.queued_at, tickets.c.id)
             ).all()
         return [_ticket(r) for r in rows]
 
@@ -862,9 +1011,86 @@ class HandoffQueue:
                 self._log(conn, ticket_id, "released", staff, None, moment)
         return self.get(ticket_id)
 
-    def hand_back(self, ticket_id: str, staff: str, *, now: datetime | None = None) -> Ticket:
-        """Return the ticket handed back to the assistant by the employee who had it."""
-        return self._finish(ticket_id, staff, HANDED_BACK, None, now)
+    def hand_back(
+        self, ticket_id: str, staff: str, *, outcome: str | None = None, now: datetime | None = None
+    ) -> Ticket:
+        """Return the ticket handed back to the assistant by the employee who had it, with an optional outcome."""
+        if outcome is not None and outcome not in OUTCOMES:
+            raise HandoffError("Kies een uitkomst: " + ", ".join(OUTCOMES.values()) + ".")
+        return self._finish(ticket_id, staff, HANDED_BACK, outcome, now)
+
+    def record_outcome(
+        self, ticket_id: str, staff: str, outcome: str, *, now: datetime | None = None
+    ) -> Ticket:
+        """Return the ended ticket with its outcome set (or corrected) by the employee who handled it."""
+        if outcome not in OUTCOMES:
+            raise HandoffError("Kies een uitkomst: " + ", ".join(OUTCOMES.values()) + ".")
+        ticket = self.get(ticket_id)
+        if ticket.status not in (HANDED_BACK, CLOSED):
+            raise InvalidTransition("Een uitkomst legt u vast als het gesprek is teruggegeven of afgesloten.")
+        if ticket.taken_by != staff:
+            raise NotHolder(
+                f"{ticket.taken_by_name} had dit gesprek. Alleen die medewerker legt de uitkomst vast."
+            )
+        moment = _utc(now)
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(tickets).where(tickets.c.id == ticket_id).values(outcome=outcome, updated_at=moment)
+            )
+            self._log(conn, ticket_id, "outcome", staff, outcome, moment)
+        return self.get(ticket_id)
+
+    def add_note(
+        self, ticket_id: str, staff: str, staff_name: str, text_: str, *, now: datetime | None = None
+    ) -> Ticket:
+        """Return the ticket with an internal note added: for colleagues only, never sent to the resident."""
+        text_ = (text_ or "").strip()
+        if not text_:
+            raise HandoffError("Schrijf eerst een notitie.")
+        if len(text_) > MAX_NOTE_CHARS:
+            raise HandoffError(f"De notitie is te lang (meer dan {MAX_NOTE_CHARS} tekens).")
+        moment = _utc(now)
+        with self.engine.begin() as conn:
+            row = conn.execute(select(tickets.c.notes).where(tickets.c.id == ticket_id)).first()
+            if row is None:
+                raise TicketNotFound(f"Gesprek {ticket_id} bestaat niet (meer).")
+            notes = json.loads(row.notes or "[]")
+            notes.append(Note(moment, staff, staff_name, text_, kind="internal").as_dict())
+            conn.execute(
+                update(tickets)
+                .where(tickets.c.id == ticket_id)
+                .values(notes=json.dumps(notes, ensure_ascii=False), updated_at=moment)
+            )
+            self._log(conn, ticket_id, "note", staff, None, moment)
+        return self.get(ticket_id)
+
+    def add_shown(self, ticket_id: str, service_name: str) -> Ticket:
+        """Return the ticket with a service the employee sent added to "already shown"."""
+        with self.engine.begin() as conn:
+            row = conn.execute(select(tickets.c.summary).where(tickets.c.id == ticket_id)).first()
+            if row is None:
+                raise TicketNotFound(f"Gesprek {ticket_id} bestaat niet (meer).")
+            summary = HandoffSummary.from_json(row.summary)
+            if service_name and service_name not in summary.shown_services:
+                summary.shown_services.append(service_name)
+                conn.execute(
+                    update(tickets).where(tickets.c.id == ticket_id).values(summary=summary.to_json())
+                )
+        return self.get(ticket_id)
+
+    def keep_transcript(self, ticket_id: str, text_: str) -> None:
+        """Keep the (already redacted) transcript text of an ended ticket for the history search."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(tickets).where(tickets.c.id == ticket_id).values(transcript_text=text_[:200_000])
+            )
+
+    def keep_callback_transcript(self, callback_id: str, text_: str) -> None:
+        """Keep the (already redacted) transcript text of a callback request for the history search."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(callbacks).where(callbacks.c.id == callback_id).values(transcript_text=text_[:200_000])
+            )
 
     def close(
         self,
@@ -1080,6 +1306,275 @@ class HandoffQueue:
             )
         return len(ids)
 
+    # -- presence (written by the socket.io channel) --
+
+    def connected(self, conversation_id: str, *, now: datetime | None = None) -> None:
+        """Note that a chat window of this conversation connected."""
+        self._presence_change(conversation_id, +1, now)
+
+    def disconnected(self, conversation_id: str, *, now: datetime | None = None) -> None:
+        """Note that a chat window of this conversation disconnected (closed tab, lost network)."""
+        self._presence_change(conversation_id, -1, now)
+
+    def _presence_change(self, conversation_id: str, delta: int, now: datetime | None) -> None:
+        moment = _utc(now)
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                update(presence)
+                .where(presence.c.conversation_id == conversation_id)
+                .values(
+                    connections=case(
+                        (presence.c.connections + delta < 0, 0), else_=presence.c.connections + delta
+                    ),
+                    last_seen=moment,
+                    typing_at=None,
+                )
+            )
+            if result.rowcount == 0:
+                try:
+                    with conn.begin_nested():
+                        conn.execute(
+                            insert(presence).values(
+                                conversation_id=conversation_id, connections=max(delta, 0), last_seen=moment
+                            )
+                        )
+                except IntegrityError:
+                    pass  # another window of the same conversation connected at the same moment
+
+    def resident_typing(self, conversation_id: str, *, now: datetime | None = None) -> None:
+        """Note that the resident is typing (the widget says so at most every few seconds)."""
+        moment = _utc(now)
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(presence)
+                .where(presence.c.conversation_id == conversation_id)
+                .values(typing_at=moment, last_seen=moment)
+            )
+
+    def presence_of(
+        self, conversation_ids: Iterable[str], *, now: datetime | None = None
+    ) -> dict[str, Presence]:
+        """Return the presence of each conversation (UNKNOWN_PRESENCE when never connected)."""
+        ids = list(dict.fromkeys(conversation_ids))
+        if not ids:
+            return {}
+        moment = _utc(now)
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(presence).where(presence.c.conversation_id.in_(ids))).all()
+        found = {
+            r.conversation_id: Presence(
+                online=r.connections > 0,
+                last_seen=r.last_seen,
+                typing=r.connections > 0
+                and r.typing_at is not None
+                and (moment - r.typing_at).total_seconds() <= TYPING_SECONDS,
+            )
+            for r in rows
+        }
+        return {cid: found.get(cid, UNKNOWN_PRESENCE) for cid in ids}
+
+    def reset_presence(self, *, now: datetime | None = None) -> None:
+        """Mark every conversation offline (the chat server started: no window is connected yet)."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(presence).where(presence.c.connections > 0).values(connections=0, last_seen=_utc(now))
+            )
+
+    # -- canned responses --
+
+    def canned_responses(self, teams: Iterable[str] | None = None) -> list[CannedResponse]:
+        """Return canned responses for everyone plus those of `teams` (all when None), by title."""
+        query = select(canned)
+        if teams is not None:
+            query = query.where(or_(canned.c.team.is_(None), canned.c.team.in_(tuple(t for t in teams if t))))
+        with self.engine.connect() as conn:
+            rows = conn.execute(query.order_by(canned.c.title, canned.c.id)).all()
+        return [CannedResponse(r.id, r.team, r.title, r.text) for r in rows]
+
+    def get_canned(self, canned_id: int) -> CannedResponse:
+        """Return one canned response, or raise TicketNotFound."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(canned).where(canned.c.id == canned_id)).first()
+        if row is None:
+            raise TicketNotFound("Dit standaardantwoord bestaat niet (meer).")
+        return CannedResponse(row.id, row.team, row.title, row.text)
+
+    def save_canned(
+        self,
+        title: str,
+        text_: str,
+        *,
+        team: str | None = None,
+        by: str | None = None,
+        canned_id: int | None = None,
+        now: datetime | None = None,
+    ) -> CannedResponse:
+        """Return the new or changed canned response; raise HandoffError for an empty or long text."""
+        title = " ".join((title or "").split())
+        text_ = (text_ or "").strip()
+        if not title or len(title) > MAX_CANNED_TITLE_CHARS:
+            raise HandoffError(f"Geef een korte titel (hoogstens {MAX_CANNED_TITLE_CHARS} tekens).")
+        if not text_ or len(text_) > MAX_NOTE_CHARS:
+            raise HandoffError(f"Schrijf een tekst van hoogstens {MAX_NOTE_CHARS} tekens.")
+        values = {
+            "team": team or None,
+            "title": title,
+            "text": text_,
+            "updated_by": by,
+            "updated_at": _utc(now),
+        }
+        with self.engine.begin() as conn:
+            if canned_id is None:
+                new_id = conn.execute(insert(canned).values(**values)).inserted_primary_key[0]
+            else:
+                if (
+                    conn.execute(update(canned).where(canned.c.id == canned_id).values(**values)).rowcount
+                    != 1
+                ):
+                    raise TicketNotFound("Dit standaardantwoord bestaat niet (meer).")
+                new_id = canned_id
+        return self.get_canned(int(new_id))
+
+    def delete_canned(self, canned_id: int) -> None:
+        """Delete a canned response (nothing happens when it is already gone)."""
+        with self.engine.begin() as conn:
+            conn.execute(delete(canned).where(canned.c.id == canned_id))
+
+    # -- satisfaction (CSAT) --
+
+    def csat_invite(self, team: str | None, *, now: datetime | None = None) -> str:
+        """Return a one-time token the widget sends back with the resident's score."""
+        token = _new_id()
+        with self.engine.begin() as conn:
+            conn.execute(insert(csat_invites).values(token=token, team=team or None, created_at=_utc(now)))
+        return token
+
+    def record_csat(self, token: str, score: int, *, now: datetime | None = None) -> bool:
+        """Return True when the score was stored (once per invite, within a day); no identity is kept."""
+        if score not in CSAT_SCORES or not isinstance(token, str) or len(token) > 64:
+            return False
+        moment = _utc(now)
+        with self.engine.begin() as conn:
+            row = conn.execute(select(csat_invites).where(csat_invites.c.token == token)).first()
+            if row is None or moment - row.created_at > timedelta(hours=CSAT_INVITE_HOURS):
+                return False
+            if conn.execute(delete(csat_invites).where(csat_invites.c.token == token)).rowcount != 1:
+                return False  # the same answer arrived twice at once
+            conn.execute(insert(csat_answers).values(team=row.team, week=iso_week(moment), score=score))
+        return True
+
+    def csat_report(self) -> list[dict[str, Any]]:
+        """Return per team and week: number of answers, average score and the count per score."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(csat_answers.c.team, csat_answers.c.week, csat_answers.c.score, func.count()).group_by(
+                    csat_answers.c.team, csat_answers.c.week, csat_answers.c.score
+                )
+            ).all()
+        groups: dict[tuple[str, str], dict[int, int]] = {}
+        for team, week, score, count in rows:
+            groups.setdefault((team or "", week), {})[int(score)] = int(count)
+        report = []
+        for (team, week), counts in sorted(
+            groups.items(), key=lambda item: (item[0][1], item[0][0]), reverse=True
+        ):
+            total = sum(counts.values())
+            report.append(
+                {
+                    "team": team or None,
+                    "week": week,
+                    "answers": total,
+                    "average": round(sum(s * c for s, c in counts.items()) / total, 2),
+                    "counts": {str(s): counts.get(s, 0) for s in CSAT_SCORES},
+                }
+            )
+        return report
+
+    # -- history --
+
+    def history_search(
+        self,
+        *,
+        date_from: datetime | None = None,
+        date_to: datetime | None = None,
+        team: str | None = None,
+        outcome: str | None = None,
+        place: str | None = None,
+        words: str | None = None,
+        limit: int = 100,
+    ) -> list[dict[str, Any]]:
+        """Return ended conversations and callback requests that match, newest first.
+
+        Dates are inclusive moments (naive UTC or aware); place matches the resident's place or
+        municipality; words must all occur in the kept (redacted) transcript or the summary.
+        """
+        finished = (HANDED_BACK, CLOSED, CANCELLED)
+        t_query = select(tickets).where(tickets.c.status.in_(finished))
+        c_query = select(callbacks).where(callbacks.c.status.in_((CALLBACK_DONE, CALLBACK_CANCELLED)))
+        if date_from is not None:
+            t_query = t_query.where(tickets.c.requested_at >= _utc(date_from))
+            c_query = c_query.where(callbacks.c.created_at >= _utc(date_from))
+        if date_to is not None:
+            t_query = t_query.where(tickets.c.requested_at <= _utc(date_to))
+            c_query = c_query.where(callbacks.c.created_at <= _utc(date_to))
+        if team:
+            t_query = t_query.where(tickets.c.team == team)
+            c_query = c_query.where(text("0 = 1"))  # callback requests have no team yet
+        if outcome:
+            t_query = t_query.where(tickets.c.outcome == outcome)
+            c_query = c_query.where(callbacks.c.outcome == outcome)
+        with self.engine.connect() as conn:
+            t_rows = conn.execute(t_query.order_by(tickets.c.requested_at.desc()).limit(2000)).all()
+            c_rows = conn.execute(c_query.order_by(callbacks.c.created_at.desc()).limit(2000)).all()
+        place_key = _fold(place or "")
+        terms = [_fold(w) for w in (words or "").split() if w.strip()]
+        found: list[dict[str, Any]] = []
+        for kind, rows in (("ticket", t_rows), ("callback", c_rows)):
+            for row in rows:
+                summary = HandoffSummary.from_json(row.summary)
+                if place_key and place_key not in _fold(
+                    f"{summary.location or ''} {summary.municipality or ''}"
+                ):
+                    continue
+                haystack = _fold(
+                    " ".join(
+                        [
+                            row.transcript_text or "",
+                            summary.need_label or "",
+                            " ".join(summary.shown_services),
+                            getattr(row, "moment", "") or "",
+                        ]
+                    )
+                )
+                if any(term not in haystack for term in terms):
+                    continue
+                started = row.requested_at if kind == "ticket" else row.created_at
+                found.append(
+                    {
+                        "kind": kind,
+                        "id": row.id,
+                        "conversation_id": row.conversation_id,
+                        "status": row.status,
+                        "status_label": (STATUS_LABELS if kind == "ticket" else CALLBACK_STATUS_LABELS).get(
+                            row.status, row.status
+                        ),
+                        "started_at": _iso(started),
+                        "closed_at": _iso(row.closed_at),
+                        "team": getattr(row, "team", None),
+                        "taken_by_name": row.taken_by_name,
+                        "outcome": row.outcome,
+                        "outcome_label": OUTCOMES.get(row.outcome or "", None),
+                        "priority": row.priority,
+                        "summary": summary.as_dict(),
+                        "excerpt": _excerpt(row.transcript_text or "", terms),
+                        "_sort": started,
+                    }
+                )
+        found.sort(key=lambda item: item["_sort"], reverse=True)
+        for item in found:
+            del item["_sort"]
+        return found[:limit]
+
     # -- retention --
 
     def purge(self, before: datetime) -> int:
@@ -1117,6 +1612,12 @@ class HandoffQueue:
                     callback_contacts.c.created_at < _utc() - timedelta(days=1),
                 )
             )
+            conn.execute(
+                delete(csat_invites).where(
+                    csat_invites.c.created_at < _utc() - timedelta(hours=CSAT_INVITE_HOURS)
+                )
+            )
+            conn.execute(delete(presence).where(presence.c.last_seen < cutoff))
         return len(old_ids) + len(old_callbacks)
 
 

@@ -396,3 +396,175 @@ def test_an_older_database_gets_the_new_columns(db_path: Path) -> None:
     queue = HandoffQueue(engine)
     queue.request("conv-1", make_summary(), now=T0)
     assert queue.mark_urgent("conv-1") is True
+
+
+# --- presence, notes, outcomes, history, canned responses, CSAT ------------------------------
+
+
+def test_presence_follows_connects_and_disconnects_of_every_window(fresh_queue: HandoffQueue) -> None:
+    assert fresh_queue.presence_of(["conv-1"])["conv-1"] == hq.UNKNOWN_PRESENCE
+    fresh_queue.connected("conv-1", now=T0)
+    fresh_queue.connected("conv-1", now=T0)  # a second tab
+    fresh_queue.disconnected("conv-1", now=T0 + timedelta(minutes=1))
+    assert fresh_queue.presence_of(["conv-1"])["conv-1"].online is True
+    fresh_queue.disconnected("conv-1", now=T0 + timedelta(minutes=2))
+    gone = fresh_queue.presence_of(["conv-1"])["conv-1"]
+    assert gone.online is False and gone.last_seen == (T0 + timedelta(minutes=2)).replace(tzinfo=None)
+    fresh_queue.disconnected("conv-1", now=T0 + timedelta(minutes=3))  # never below zero
+    fresh_queue.connected("conv-1", now=T0 + timedelta(minutes=4))
+    assert fresh_queue.presence_of(["conv-1"])["conv-1"].online is True
+
+
+def test_typing_shows_for_a_few_seconds_only(fresh_queue: HandoffQueue) -> None:
+    fresh_queue.connected("conv-1", now=T0)
+    fresh_queue.resident_typing("conv-1", now=T0)
+    assert fresh_queue.presence_of(["conv-1"], now=T0 + timedelta(seconds=2))["conv-1"].typing is True
+    assert fresh_queue.presence_of(["conv-1"], now=T0 + timedelta(seconds=30))["conv-1"].typing is False
+
+
+def test_reset_presence_marks_everyone_offline(fresh_queue: HandoffQueue) -> None:
+    fresh_queue.connected("conv-1", now=T0)
+    fresh_queue.reset_presence(now=T0)
+    assert fresh_queue.presence_of(["conv-1"])["conv-1"].online is False
+
+
+def test_a_waiting_resident_who_left_can_be_closed_as_no_answer(fresh_queue: HandoffQueue) -> None:
+    ticket = fresh_queue.request("conv-1", make_summary(), now=T0)
+    fresh_queue.connected("conv-1", now=T0)
+    fresh_queue.disconnected("conv-1", now=T0 + timedelta(minutes=1))
+    closed = fresh_queue.close(
+        ticket.id, "anja", "no_answer", staff_name="Anja", now=T0 + timedelta(minutes=5)
+    )
+    assert closed.status == hq.CLOSED and closed.outcome == "no_answer"
+
+
+def test_hand_back_records_an_outcome_and_it_can_be_corrected_later(fresh_queue: HandoffQueue) -> None:
+    ticket = fresh_queue.request("conv-1", make_summary(), now=T0)
+    fresh_queue.take(ticket.id, "anja", "Anja", now=T0)
+    back = fresh_queue.hand_back(ticket.id, "anja", outcome="helped", now=T0)
+    assert back.status == hq.HANDED_BACK and back.outcome == "helped"
+    assert fresh_queue.record_outcome(ticket.id, "anja", "referred").outcome == "referred"
+    with pytest.raises(hq.NotHolder):
+        fresh_queue.record_outcome(ticket.id, "piet", "helped")
+    with pytest.raises(hq.HandoffError):
+        fresh_queue.record_outcome(ticket.id, "anja", "nonsense")
+
+
+def test_the_waiting_clock_stops_when_the_ticket_is_taken(fresh_queue: HandoffQueue) -> None:
+    ticket = fresh_queue.request("conv-1", make_summary(), now=T0)
+    fresh_queue.take(ticket.id, "anja", "Anja", now=T0 + timedelta(minutes=3))
+    fresh_queue.hand_back(ticket.id, "anja", now=T0 + timedelta(minutes=10))
+    assert fresh_queue.get(ticket.id).waiting_minutes(now=T0 + timedelta(hours=5)) == 3
+
+
+def test_waiting_level_warns_past_the_target(fresh_queue: HandoffQueue) -> None:
+    ticket = fresh_queue.request("conv-1", make_summary(), now=T0)
+    target = hq.WAIT_TARGET_MINUTES["normal"]
+    assert ticket.as_dict(now=T0)["wait_level"] == "ok"
+    assert ticket.as_dict(now=T0 + timedelta(minutes=target))["wait_level"] == "warning"
+    assert ticket.as_dict(now=T0 + timedelta(minutes=2 * target))["wait_level"] == "late"
+
+
+def test_internal_notes_are_kept_apart_from_handover_notes(fresh_queue: HandoffQueue) -> None:
+    ticket = fresh_queue.request("conv-1", make_summary(), now=T0)
+    noted = fresh_queue.add_note(ticket.id, "anja", "Anja", "Klinkt moe, later nog eens bellen", now=T0)
+    assert [(n.kind, n.text) for n in noted.notes] == [("internal", "Klinkt moe, later nog eens bellen")]
+    with pytest.raises(hq.HandoffError):
+        fresh_queue.add_note(ticket.id, "anja", "Anja", "   ")
+
+
+def test_team_inboxes_filter_the_waiting_list(fresh_queue: HandoffQueue) -> None:
+    general = fresh_queue.request("general", make_summary(), now=T0)
+    carer = fresh_queue.request("carer", make_summary(), now=T0)
+    fresh_queue.take(carer.id, "anja", "Anja", now=T0)
+    fresh_queue.transfer(carer.id, "anja", "Anja", note="Mantelzorg", team="Mantelzorgconsulent", now=T0)
+    assert [t.id for t in fresh_queue.waiting(["Mantelzorgconsulent"])] == [carer.id]
+    assert [t.id for t in fresh_queue.waiting([hq.GENERAL_TEAM])] == [general.id]
+    assert len(fresh_queue.waiting()) == 2
+    assert fresh_queue.waiting([]) == []
+
+
+def test_staff_sent_services_join_already_shown(fresh_queue: HandoffQueue) -> None:
+    ticket = fresh_queue.request("conv-1", make_summary(shown_services=["A"]), now=T0)
+    fresh_queue.add_shown(ticket.id, "Koffie-ochtend")
+    fresh_queue.add_shown(ticket.id, "Koffie-ochtend")
+    assert fresh_queue.get(ticket.id).summary.shown_services == ["A", "Koffie-ochtend"]
+
+
+def test_history_finds_yesterdays_conversation_by_place_date_outcome_and_words(
+    fresh_queue: HandoffQueue,
+) -> None:
+    yesterday = T0 - timedelta(days=1)
+    ticket = fresh_queue.request(
+        "conv-1", make_summary(location="Zweeloo", municipality="Coevorden"), now=yesterday
+    )
+    fresh_queue.take(ticket.id, "anja", "Anja", now=yesterday)
+    fresh_queue.close(ticket.id, "anja", "helped", now=yesterday)
+    fresh_queue.keep_transcript(ticket.id, "Inwoner: ik zoek een koffieochtend bij het dorpshuis")
+    other = fresh_queue.request("conv-2", make_summary(location="Assen"), now=T0)
+    fresh_queue.take(other.id, "anja", "Anja", now=T0)
+    fresh_queue.hand_back(other.id, "anja", now=T0)
+
+    def ids(**filters) -> list[str]:  # type: ignore[no-untyped-def]
+        return [item["id"] for item in fresh_queue.history_search(**filters)]
+
+    assert ids() == [other.id, ticket.id]
+    assert ids(place="zweeloo") == [ticket.id]
+    assert ids(place="Coevorden", words="Dorpshuis koffieochtend") == [ticket.id]
+    assert ids(words="dorpshuis fietsen") == []
+    assert ids(outcome="helped") == [ticket.id]
+    assert ids(date_from=T0 - timedelta(hours=1)) == [other.id]
+    assert ids(date_to=T0 - timedelta(hours=1)) == [ticket.id]
+    assert "dorpshuis" in fresh_queue.history_search(words="dorpshuis")[0]["excerpt"]
+
+
+def test_history_keeps_closed_callbacks_without_their_contact(fresh_queue: HandoffQueue) -> None:
+    fresh_queue.stage_contact("conv-cb", hq.Contact("phone", "0612345678"), now=T0)
+    request = fresh_queue.request_callback("conv-cb", "dinsdagochtend", make_summary(), now=T0)
+    fresh_queue.close_callback(request.id, "anja", "helped", now=T0)
+    found = fresh_queue.history_search(words="dinsdagochtend")
+    assert [(f["kind"], f["id"]) for f in found] == [("callback", request.id)]
+    assert "0612345678" not in str(found)
+
+
+def test_canned_responses_per_team_with_place_and_name_filled_in(fresh_queue: HandoffQueue) -> None:
+    general = fresh_queue.save_canned("Welkom", "Goedemiddag, ik ben {medewerker}.", by="anja")
+    carer = fresh_queue.save_canned(
+        "Consulent", "Er is een consulent in {plaats}.", team="Mantelzorgconsulent"
+    )
+    fresh_queue.save_canned("Wmo", "Het Wmo-loket", team="Wmo-loket")
+    assert [c.id for c in fresh_queue.canned_responses(["Mantelzorgconsulent"])] == [carer.id, general.id]
+    assert carer.filled("Zweeloo", "Bert") == "Er is een consulent in Zweeloo."
+    assert general.filled(None, "Anja") == "Goedemiddag, ik ben Anja."
+    changed = fresh_queue.save_canned("Welkom", "Hallo, ik ben {medewerker}.", canned_id=general.id)
+    assert changed.text.startswith("Hallo")
+    fresh_queue.delete_canned(general.id)
+    assert general.id not in [c.id for c in fresh_queue.canned_responses()]
+    with pytest.raises(hq.HandoffError):
+        fresh_queue.save_canned("", "tekst")
+
+
+def test_csat_is_stored_once_without_identity_and_reported_per_team_and_week(
+    fresh_queue: HandoffQueue, db_path: Path
+) -> None:
+    token = fresh_queue.csat_invite("Mantelzorgconsulent", now=T0)
+    assert fresh_queue.record_csat(token, 7, now=T0) is False  # not a score
+    assert fresh_queue.record_csat(token, 4, now=T0) is True
+    assert fresh_queue.record_csat(token, 5, now=T0) is False  # one answer per invite
+    late = fresh_queue.csat_invite(None, now=T0)
+    assert fresh_queue.record_csat(late, 5, now=T0 + timedelta(days=2)) is False
+    second = fresh_queue.csat_invite("Mantelzorgconsulent", now=T0)
+    fresh_queue.record_csat(second, 2, now=T0)
+    report = fresh_queue.csat_report()
+    assert report == [
+        {
+            "team": "Mantelzorgconsulent",
+            "week": hq.iso_week(T0),
+            "answers": 2,
+            "average": 3.0,
+            "counts": {"1": 0, "2": 1, "3": 0, "4": 1, "5": 0},
+        }
+    ]
+    with fresh_queue.engine.connect() as conn:
+        columns = set(conn.execute(select(hq.csat_answers)).keys())
+    assert columns == {"id", "team", "week", "score"}
