@@ -38,6 +38,7 @@ from sqlalchemy import (
     delete,
     func,
     insert,
+    inspect,
     select,
     text,
 )
@@ -145,6 +146,8 @@ search_entry = Table(
     Column("is_free", Boolean, nullable=False, default=False),
     Column("min_cost", Float),
     Column("weekdays", Integer, nullable=False, default=0),  # bit d set = has a session on weekday d
+    # Normalised municipality whose residents alone may use it ("coevorden"), or "" when open to all.
+    Column("residents_of", Text, nullable=False, default=""),
     Column("name", Text, nullable=False),
     Column("description", Text, nullable=False, default=""),
     Column("organization", Text, nullable=False, default=""),
@@ -164,6 +167,7 @@ Index("ix_search_entry_cell_any", search_entry.c.cell)
 Index("ix_search_entry_service", search_entry.c.service_id)
 
 FTS_TABLE = "service_fts"
+_VOCABULARY: dict[tuple[str, tuple[Any, ...]], frozenset[str]] = {}
 
 
 def grid_cell(lat: float, lon: float) -> tuple[int, int]:
@@ -214,16 +218,28 @@ def format_money(amount: float) -> str:
     return "€ " + f"{amount:.2f}".replace(".", ",")
 
 
+FREE_WORDS = ("gratis", "kosteloos", "free of charge", "geen kosten", "kost u niets", "kost niets")
+
+
+def _says_free(text_: Any) -> bool:
+    low = str(text_ or "").lower()
+    return any(word in low for word in FREE_WORDS)
+
+
 def cost_summary(
-    cost_options: list[dict[str, Any]], fees_description: str | None
+    cost_options: list[dict[str, Any]], fees_description: str | None, *, free_to_do: bool = False
 ) -> tuple[bool, float | None, str]:
-    """Return (is_free, lowest amount, Dutch cost text) from HSDS cost options."""
+    """Return (is_free, lowest amount, Dutch cost text) from HSDS cost options.
+
+    Free means: no amount above zero, and an amount of 0 or a cost option / fees text that
+    says free. `free_to_do` (a volunteer vacancy) is free whatever else is written.
+    """
     amounts = [float(c["amount"]) for c in cost_options if c.get("amount") is not None]
     fees = (fees_description or "").strip()
-    fees_say_free = any(
-        word in fees.lower() for word in ("gratis", "kosteloos", "free of charge", "geen kosten")
-    )
-    if amounts and max(amounts) <= 0:
+    fees_say_free = _says_free(fees)
+    if free_to_do or (amounts and max(amounts) <= 0):
+        return True, 0.0, "gratis"
+    if not amounts and any(_says_free(c.get("option")) or _says_free(c.get("amount_description")) for c in cost_options):
         return True, 0.0, "gratis"
     paid = [c for c in cost_options if c.get("amount") is not None and float(c["amount"]) > 0]
     if paid:
@@ -262,7 +278,16 @@ class Catalog:
         return is_sqlite(self.engine)
 
     def create_schema(self) -> None:
-        """Create every table and index that does not exist yet (idempotent)."""
+        """Create every table and index that does not exist yet (idempotent).
+
+        `search_entry` is derived from the HSDS tables: when an older version of it
+        lacks a column, it is dropped and made again (the next import fills it).
+        """
+        existing = inspect(self.engine)
+        if existing.has_table("search_entry"):
+            have = {c["name"] for c in existing.get_columns("search_entry")}
+            if {c.name for c in search_entry.columns} - have:
+                search_entry.drop(self.engine)
         metadata_obj.create_all(self.engine)
         if self.has_fts:
             with self.engine.begin() as conn:
@@ -326,6 +351,52 @@ class Catalog:
                 select(search_entry).where(search_entry.c.service_id == service_id)
             ).mappings()
             return [dict(r) for r in rows]
+
+    # ------------------------------------------------------------ words
+
+    def vocabulary(self) -> frozenset[str]:
+        """Return every folded word of the services' names, descriptions and labels (cached per index)."""
+        with self.engine.connect() as conn:
+            stamp = tuple(conn.execute(text("SELECT COUNT(*), MAX(id) FROM search_entry")).one())
+            key = (str(self.engine.url), stamp)
+            cached = _VOCABULARY.get(key)
+            if cached is not None:
+                return cached
+            words: set[str] = set()
+            for (search_text,) in conn.execute(text("SELECT DISTINCT search_text FROM search_entry")):
+                words.update(search_text.split())
+        vocabulary = frozenset(w for w in words if len(w) > 2 and not w.isdigit())
+        _VOCABULARY.clear()
+        _VOCABULARY[key] = vocabulary
+        return vocabulary
+
+    def services_matching(self, alternatives: Sequence[Sequence[str]], *, in_names: bool) -> set[str]:
+        """Return the ids of services where any word starts with one of the alternatives.
+
+        `alternatives` holds, per wish word, the prefixes that stand for it ("dans",
+        "dansles"). With `in_names` only the name, the organisation and the labels
+        count (the service is about it); otherwise the description counts too.
+        """
+        prefixes = sorted({fold_words(p).strip() for group in alternatives for p in group} - {""})
+        if not prefixes:
+            return set()
+        with self.engine.connect() as conn:
+            if self.has_fts:
+                expression = " OR ".join(f'"{p}"*' for p in prefixes)
+                if in_names:
+                    expression = "{name extra} : (" + expression + ")"
+                rows = conn.execute(
+                    text(f"SELECT service_id FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :q"), {"q": expression}
+                )
+                return {r[0] for r in rows}
+            column = "name" if in_names else "search_text"
+            conds = " OR ".join(f"lower({column}) LIKE :p{i} OR lower({column}) LIKE :s{i}" for i in range(len(prefixes)))
+            params: dict[str, Any] = {}
+            for index, prefix in enumerate(prefixes):
+                params[f"p{index}"] = f"% {prefix}%"
+                params[f"s{index}"] = f"{prefix}%"
+            rows = conn.execute(text(f"SELECT DISTINCT service_id FROM search_entry WHERE {conds}"), params)
+            return {r[0] for r in rows}
 
     # ------------------------------------------------------------ the index
 
@@ -417,6 +488,49 @@ def _weekday_mask(schedules: list[dict[str, Any]]) -> int:
     return mask
 
 
+_GEMEENTE_PREFIX = re.compile(r"^(gemeente|gem\.?)\s+", re.IGNORECASE)
+# Words in a service area or eligibility text that make a service one for residents only.
+_RESIDENTS_ONLY = re.compile(r"alleen voor inwoners|voor inwoners van de gemeente|only for residents", re.IGNORECASE)
+
+
+def municipality_key(name: str) -> str:
+    """Return the comparison key of a municipality name: "Gemeente De Wolden" -> "de wolden"."""
+    folded = fold_words(_GEMEENTE_PREFIX.sub("", name.strip()))
+    return folded.strip()
+
+
+def residents_of(
+    service: dict[str, Any],
+    areas: list[dict[str, Any]],
+    organization: dict[str, Any],
+    subcategories: set[str],
+    municipalities: frozenset[str],
+) -> str:
+    """Return the municipality key whose residents alone may use this service, or "".
+
+    HSDS `service_area` names where a service is available; that alone does not
+    make it residents-only (a coffee morning welcomes anyone nearby). A service is
+    for one municipality's residents when a service area names that municipality
+    and the municipality itself offers it ("Gemeente Coevorden"), or it is a
+    municipal scheme (taxonomy.MUNICIPAL_SCHEMES), or the area or eligibility text
+    says so ("Alleen voor inwoners van de gemeente ...").
+    """
+    named = [municipality_key(str(a.get("name") or "")) for a in areas]
+    named = [key for key in named if key in municipalities]
+    if not named:
+        return ""
+    org_key = municipality_key(str(organization.get("name") or "")) if _GEMEENTE_PREFIX.match(
+        str(organization.get("name") or "")
+    ) else ""
+    texts = [str(a.get("description") or "") for a in areas] + [str(service.get("eligibility_description") or "")]
+    for key in named:
+        if org_key == key or subcategories & taxonomy.MUNICIPAL_SCHEMES:
+            return key
+        if any(_RESIDENTS_ONLY.search(t) for t in texts):
+            return key
+    return ""
+
+
 def _address_text(address: dict[str, Any] | None) -> tuple[str, str, str]:
     """Return (address line, town, municipality) of an HSDS address."""
     if not address:
@@ -455,6 +569,10 @@ def build_search_rows(
     phones_by_org = group("phone", "organization_id")
     languages = group("language", "service_id")
     attributes = group("attribute", "link_id")
+    areas = group("service_area", "service_id")
+    from socialmap.geo import MUNICIPALITIES  # local: geo is only needed while indexing
+
+    municipality_keys = frozenset(municipality_key(m) for m in MUNICIPALITIES)
 
     entries: list[dict[str, Any]] = []
     fts_rows: list[dict[str, Any]] = []
@@ -477,7 +595,12 @@ def build_search_rows(
             else:
                 audiences.add(info.code)
         org = organizations.get(service.get("organization_id", ""), {})
-        is_free, min_cost, cost_text = cost_summary(costs.get(sid, []), service.get("fees_description"))
+        # Volunteering costs the volunteer nothing, whatever the cost rows say.
+        is_free, min_cost, cost_text = cost_summary(
+            costs.get(sid, []),
+            service.get("fees_description"),
+            free_to_do="volunteer_vacancy" in subcategories,
+        )
         langs = {
             str(lang.get("code", "")).lower() for lang in languages.get(sid, []) if lang.get("code")
         } or {"nl"}
@@ -497,6 +620,7 @@ def build_search_rows(
             "email": service.get("email") or org.get("email", ""),
             "website": service.get("url") or org.get("website", ""),
             "cost_text": cost_text,
+            "residents_of": residents_of(service, areas.get(sid, []), org, subcategories, municipality_keys),
         }
         extra = " ".join(
             [org.get("name", ""), service.get("alternate_name", "")]

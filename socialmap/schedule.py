@@ -19,6 +19,8 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from dateutil.rrule import FR, MO, MONTHLY, SA, SU, TH, TU, WE, WEEKLY, rrule
+
 from socialmap.settings import WEEKDAYS_NL
 
 TZ = ZoneInfo("Europe/Amsterdam")
@@ -132,34 +134,39 @@ def weekdays_of(row: dict[str, Any]) -> set[int]:
     return set()
 
 
-def _occurs_on(rule: Rule, day: date) -> bool:
-    if rule.valid_from and day < rule.valid_from:
-        return False
-    if rule.valid_to and day > rule.valid_to:
-        return False
+_RRULE_DAYS = (MO, TU, WE, TH, FR, SA, SU)
+
+
+@lru_cache(maxsize=4096)
+def _recurrence(rule: Rule, start_day: date) -> rrule | None:
+    """Return the dateutil rrule of the days a rule has a session, from `start_day` on, or None."""
+    if not rule.days and not rule.monthdays and not (rule.freq == "WEEKLY" and rule.anchor):
+        return None
+    first = max(d for d in (start_day, rule.valid_from) if d is not None)
+    # HSDS dtstart is the first session; with an interval the weeks (months) count from it.
+    if rule.interval > 1 and rule.anchor:
+        begin = rule.anchor
+    else:
+        begin = max(first, rule.anchor) if rule.anchor else first
+    until = datetime.combine(rule.valid_to, time(23, 59)) if rule.valid_to else None
+    kwargs: dict[str, Any] = {
+        "dtstart": datetime.combine(begin, time(0, 0)),
+        "interval": rule.interval,
+        "until": until,
+        "wkst": MO,
+    }
     if rule.freq == "MONTHLY":
         if rule.monthdays:
-            last = (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
-            return any(day.day == (md if md > 0 else last.day + md + 1) for md in rule.monthdays)
-        for ordinal, weekday in rule.days:
-            if day.weekday() != weekday:
-                continue
-            if ordinal is None:
-                return True
-            if ordinal > 0 and (day.day - 1) // 7 + 1 == ordinal:
-                return True
-            if ordinal < 0:
-                days_left = ((day.replace(day=28) + timedelta(days=4)).replace(day=1) - day).days - 1
-                if days_left // 7 + 1 == -ordinal:
-                    return True
-        return False
-    weekdays = {d for _, d in rule.days} or ({rule.anchor.weekday()} if rule.anchor else set())
-    if day.weekday() not in weekdays:
-        return False
-    if rule.interval > 1 and rule.anchor:
-        weeks = (day - (rule.anchor - timedelta(days=rule.anchor.weekday()))).days // 7
-        return weeks % rule.interval == 0
-    return True
+            kwargs["bymonthday"] = rule.monthdays
+        else:
+            kwargs["byweekday"] = [
+                _RRULE_DAYS[d] if o is None else _RRULE_DAYS[d](o) for o, d in rule.days
+            ]
+        return rrule(MONTHLY, **kwargs)
+    weekdays = sorted({d for _, d in rule.days})
+    if not weekdays and rule.anchor:
+        weekdays = [rule.anchor.weekday()]
+    return rrule(WEEKLY, byweekday=[_RRULE_DAYS[d] for d in weekdays], **kwargs)
 
 
 def _span(rule: Rule, day: date) -> tuple[datetime, datetime]:
@@ -176,14 +183,14 @@ def _span(rule: Rule, day: date) -> tuple[datetime, datetime]:
 
 
 def _sessions(rule: Rule, start_day: date) -> Iterable[tuple[datetime, datetime]]:
-    if not rule.days and not rule.monthdays and not (rule.freq == "WEEKLY" and rule.anchor):
+    recurrence = _recurrence(rule, start_day)
+    if recurrence is None:
         return
-    for offset in range(HORIZON_DAYS):
-        day = start_day + timedelta(days=offset)
-        if rule.valid_to and day > rule.valid_to:
+    horizon = datetime.combine(start_day + timedelta(days=HORIZON_DAYS), time(0, 0))
+    for moment in recurrence.xafter(datetime.combine(start_day, time(0, 0)), inc=True):
+        if moment > horizon:
             return
-        if _occurs_on(rule, day):
-            yield _span(rule, day)
+        yield _span(rule, moment.date())
 
 
 def _local(now: datetime | None) -> datetime:
@@ -310,3 +317,138 @@ def when_text(schedules: Iterable[ScheduleLike], now: datetime | None = None) ->
     if start.time() == time(0, 0) and end_text == "24:00":
         return day_text
     return f"{day_text} {start:%H:%M} - {end_text}"
+
+
+# ---------------------------------------------------------------- every day it is open
+
+DAY_SHORT_NL = ("ma", "di", "wo", "do", "vr", "za", "zo")
+
+
+def _clock(moment: time | None, closing: bool = False) -> str:
+    if moment is None:
+        return "24:00" if closing else "0:00"
+    if closing and moment >= time(23, 59):
+        return "24:00"
+    return f"{moment.hour}:{moment.minute:02d}"
+
+
+def hours_text(rule: ScheduleLike) -> str:
+    """Return the hours of a rule as '10:00-11:30' ('9:00-12:00'), or '' when it has none."""
+    parsed = _rule(rule)
+    if parsed.opens is None and parsed.closes is None:
+        return ""
+    return f"{_clock(parsed.opens)}-{_clock(parsed.closes, closing=True)}"
+
+
+def days_text(weekdays: Iterable[int]) -> str:
+    """Return weekdays in short Dutch: 'di, wo en vr', 'ma t/m vr', 'ma t/m do en za', 'elke dag'."""
+    days = sorted(set(weekdays))
+    if len(days) == 7:
+        return "elke dag"
+    runs: list[list[int]] = []
+    for day in days:
+        if runs and day == runs[-1][-1] + 1:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    parts: list[str] = []
+    for run in runs:
+        if len(run) >= 3:
+            parts.append(f"{DAY_SHORT_NL[run[0]]} t/m {DAY_SHORT_NL[run[-1]]}")
+        else:
+            parts.extend(DAY_SHORT_NL[d] for d in run)
+    return _join_nl(parts)
+
+
+def _ordinal_text(ordinal: int | None) -> str:
+    if ordinal is None:
+        return ""
+    if ordinal == -1:
+        return "laatste "
+    if ordinal < 0:
+        return f"{-ordinal}e na laatste "
+    return f"{ordinal}e "
+
+
+def _rule_days_text(rule: Rule) -> str:
+    if rule.freq == "MONTHLY" and rule.days:
+        return _join_nl([f"elke {_ordinal_text(o)}{WEEKDAYS_NL[d]} van de maand" for o, d in rule.days])
+    if rule.freq == "MONTHLY" and rule.monthdays:
+        return "elke maand op de " + _join_nl([f"{d}e" if d > 0 else "laatste dag" for d in rule.monthdays])
+    weekdays = sorted({d for _, d in rule.days}) or ([rule.anchor.weekday()] if rule.anchor else [])
+    if not weekdays:
+        return ""
+    text = days_text(weekdays)
+    if rule.interval == 2:
+        return f"om de week op {text}"
+    if rule.interval > 2:
+        return f"elke {rule.interval} weken op {text}"
+    return text
+
+
+@lru_cache(maxsize=4096)
+def _opening_text(rules: tuple[Rule, ...]) -> str:
+    # Weekly rules with the same hours are told together: "di en wo 10:00-12:00".
+    merged: dict[str, set[int]] = {}
+    parts: list[str] = []
+    descriptions: list[str] = []
+    for rule in rules:
+        hours = hours_text(rule)
+        weekly = rule.freq in (None, "WEEKLY") and rule.interval == 1 and rule.days
+        if weekly:
+            merged.setdefault(hours, set()).update(d for _, d in rule.days)
+            continue
+        days = _rule_days_text(rule)
+        if days:
+            parts.append(" ".join(p for p in (days, hours) if p))
+        elif rule.description:
+            descriptions.append(rule.description)
+    weekly_parts = []
+    for hours, days in merged.items():
+        day_part = days_text(days)
+        if day_part == "elke dag" and hours in ("", "0:00-24:00"):
+            weekly_parts.append("dag en nacht")
+        else:
+            weekly_parts.append(" ".join(p for p in (day_part, "" if hours == "0:00-24:00" else hours) if p))
+    texts = weekly_parts + parts
+    return "; ".join(texts) if texts else (descriptions[0] if descriptions else "")
+
+
+def opening_text(schedules: Iterable[ScheduleLike]) -> str:
+    """Return every day a service is open, in short Dutch.
+
+    'di, wo en vr 10:00-11:30', 'ma t/m vr 9:00-12:00', 'elke 2e dinsdag van de maand 14:00-16:00',
+    'dag en nacht'; the schedule's description when it has no computable days; '' without schedules.
+    """
+    return _opening_text(tuple(_rule(r) for r in schedules))
+
+
+@dataclass(frozen=True)
+class DayHours:
+    """When a service is open on one weekday: its hours, and how often ('' weekly, else the rule text)."""
+
+    opens: time | None
+    closes: time | None
+    recurrence: str  # "" for every week, else e.g. "elke 2e vrijdag van de maand"
+
+
+def hours_on(schedules: Iterable[ScheduleLike], weekday: int) -> list[DayHours]:
+    """Return the sessions a service can have on a weekday (0 = Monday), earliest first."""
+    found = []
+    for item in schedules:
+        rule = _rule(item)
+        weekdays = {d for _, d in rule.days} or ({rule.anchor.weekday()} if rule.anchor and rule.freq == "WEEKLY" else set())
+        if weekday not in weekdays:
+            continue
+        every_week = rule.freq in (None, "WEEKLY") and rule.interval == 1
+        found.append(DayHours(rule.opens, rule.closes, "" if every_week else _rule_days_text(rule)))
+    return sorted(found, key=lambda h: h.opens or time(0, 0))
+
+
+def open_weekdays(schedules: Iterable[ScheduleLike]) -> list[int]:
+    """Return the weekdays (0 = Monday) on which a service has any session, sorted."""
+    days: set[int] = set()
+    for item in schedules:
+        rule = _rule(item)
+        days |= {d for _, d in rule.days} or ({rule.anchor.weekday()} if rule.anchor and rule.freq == "WEEKLY" else set())
+    return sorted(days)

@@ -25,9 +25,9 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.engine import Connection
 
 from socialmap import taxonomy
-from socialmap.catalog import FTS_TABLE, Catalog, cell_key, fold_words, grid_cell
+from socialmap.catalog import FTS_TABLE, Catalog, cell_key, fold_words, grid_cell, municipality_key
 from socialmap.geo import distance_km, get_geocoder
-from socialmap.schedule import TZ, next_session, rules_from_json, when_text
+from socialmap.schedule import TZ, next_session, opening_text, rules_from_json
 from socialmap.settings import WEEKDAYS_NL
 
 DEFAULT_RADIUS_KM = 10.0
@@ -75,6 +75,11 @@ class SearchQuery:
     page: int = 0
     page_size: int = 3
     now: datetime | None = None  # for next session / open now (Europe/Amsterdam)
+    # The resident's municipality: schemes for one municipality's residents reach only them.
+    # None (unknown) leaves every residents-only service out.
+    municipality: str | None = None
+    include_youth_only: bool = True  # False: leave out services only for young people (max age <= 24)
+    only_ids: tuple[str, ...] | None = None  # restrict to these services (a wish's matches)
 
 
 @dataclass
@@ -104,6 +109,9 @@ class SearchResult:
     route_url: str  # https://www.openstreetmap.org/directions?to=lat,lon (or "")
     reasons: list[str] = field(default_factory=list)  # why it matched, Dutch short phrases
     audiences: list[str] = field(default_factory=list)
+    min_age: float | None = None
+    max_age: float | None = None
+    by_appointment: bool = False  # no fixed days: by appointment or whenever it suits
 
 
 @dataclass
@@ -178,8 +186,20 @@ def where_clauses(query: SearchQuery, fts: bool) -> tuple[list[str], dict[str, A
         conds.append("(is_free = :true OR min_cost <= :max_cost)")
         params["max_cost"] = query.max_cost
     if query.weekday is not None:
-        conds.append("(weekdays & :daybit) <> 0")
+        # Without fixed days (by appointment, a vacancy, a helpline on request) a service suits any day.
+        conds.append("(weekdays = 0 OR (weekdays & :daybit) <> 0)")
         params["daybit"] = 1 << query.weekday
+    if query.municipality:
+        conds.append("(residents_of = '' OR residents_of = :municipality)")
+        params["municipality"] = municipality_key(query.municipality)
+    else:
+        conds.append("residents_of = ''")
+    if not query.include_youth_only:
+        conds.append("(max_age IS NULL OR max_age > :youth_max)")
+        params["youth_max"] = taxonomy.YOUTH_MAX_AGE
+    if query.only_ids is not None:
+        conds.append("service_id IN :only_ids")
+        params["only_ids"] = list(query.only_ids) or [""]
     if query.language:
         conds.append("languages LIKE :language")
         params["language"] = f"%|{query.language.lower()}|%"
@@ -227,7 +247,8 @@ def _candidates(
         # One round trip for both; the remote part uses the same (category, cell) index with cell NULL.
         sql += f" UNION ALL SELECT {_LIGHT_COLUMNS} FROM search_entry WHERE cell IS NULL{extra}"
     params["cells"] = cells_for(query.lat, query.lon, radius_km)
-    return list(conn.execute(_statement(sql, ("cells",)), params))
+    expanding = ("cells", "only_ids") if "only_ids" in params else ("cells",)
+    return list(conn.execute(_statement(sql, expanding), params))
 
 
 def _nearest(rows: list[Any], query: SearchQuery, radius_km: float) -> list[tuple[float, Any]]:
@@ -282,7 +303,7 @@ def _reasons(
     elif query.max_cost is not None and entry["cost_text"]:
         reasons.append(f"kost {entry['cost_text']}")
     if query.weekday is not None:
-        reasons.append(f"op {WEEKDAYS_NL[query.weekday]}")
+        reasons.append("op afspraak" if not entry["weekdays"] else f"op {WEEKDAYS_NL[query.weekday]}")
     if open_now:
         reasons.append("nu open")
     audiences = _codes(entry["audiences"])
@@ -336,7 +357,7 @@ def _result(
         lon=lon,
         distance_km=None if km is None else round(km, 2),
         next_session=session[0] if session else None,
-        when_text=when_text(schedules, now),
+        when_text=opening_text(schedules),
         cost_text=entry["cost_text"],
         is_free=bool(entry["is_free"]),
         phone=entry["phone"],
@@ -347,6 +368,9 @@ def _result(
         else "",
         reasons=_reasons(query, entry, km, open_now, place_name),
         audiences=_codes(entry["audiences"]),
+        min_age=entry["min_age"],
+        max_age=entry["max_age"],
+        by_appointment=not entry["weekdays"],
     )
 
 
@@ -480,6 +504,7 @@ def run_cli(args: argparse.Namespace, geocoder: Any = None) -> int:
             radius_km=args.radius,
             page=max(0, args.page - 1),
             page_size=args.page_size,
+            municipality=place.municipality,
         )
         page = search(query, Catalog(args.db), place_name=place.name)
     except SearchError as exc:

@@ -121,6 +121,16 @@ AUDIENCE_SYNONYMS: dict[str, str] = {
 }
 
 
+# Sub-categories that are schemes of a municipality for its own residents (minima, bijstand,
+# mantelzorgwaardering): with a municipal service area they never reach another municipality's residents.
+MUNICIPAL_SCHEMES = frozenset({"discount_pass", "special_assistance", "carer_appreciation"})
+
+# Audiences that mean "a young person": services only for them need a young resident (or a parent asking).
+YOUNG_AUDIENCES = frozenset({"jongeren", "kinderen"})
+# A service whose maximum age is at most this is a youth-only service.
+YOUTH_MAX_AGE = 24
+
+
 def category_of(code: str) -> str:
     """Return the top-level category code of a category or sub-category code."""
     if code in CATEGORIES:

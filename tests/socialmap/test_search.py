@@ -166,10 +166,13 @@ def test_weekday_filter_uses_schedules(fresh_catalog: Catalog, make_services: An
         ]
     )
     page = search(query(weekday=2, radius_km=5), fresh_catalog)
-    assert names(page) == ["Woensdag"]
-    assert "op woensdag" in page.results[0].reasons
-    assert page.results[0].when_text == "woensdag 10:00 - 12:00"
-    assert page.results[0].next_session == datetime(2024, 5, 29, 10, 0, tzinfo=TZ)
+    # A service without fixed days (by appointment) suits any day; one on other days does not.
+    assert sorted(names(page)) == ["Geen rooster", "Woensdag"]
+    by_name = {r.name: r for r in page.results}
+    assert "op woensdag" in by_name["Woensdag"].reasons and "op afspraak" in by_name["Geen rooster"].reasons
+    assert by_name["Woensdag"].when_text == "wo 10:00-12:00"
+    assert by_name["Woensdag"].next_session == datetime(2024, 5, 29, 10, 0, tzinfo=TZ)
+    assert by_name["Geen rooster"].by_appointment and not by_name["Woensdag"].by_appointment
 
 
 def test_keywords_use_full_text_search(fresh_catalog: Catalog, make_services: Any, service_doc: Any) -> None:
@@ -474,7 +477,7 @@ def test_cli_text_output_is_readable_dutch(
     assert run(["search", "--near", "Assen", "--day", "woensdag"], catalog_url) == 0
     out = capsys.readouterr().out
     assert "1. Koffieochtend – Stichting Koffieochtend" in out
-    assert "Wanneer: woensdag 10:00 - 12:00" in out and "Kosten: gratis" in out and "op woensdag" in out
+    assert "Wanneer: wo 10:00-12:00" in out and "Kosten: gratis" in out and "op woensdag" in out
 
 
 @pytest.mark.parametrize(
