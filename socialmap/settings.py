@@ -57,6 +57,42 @@ def _env_int(name: str, default: int) -> int:
     return int(_env_float(name, default))
 
 
+def secret_from_env(name: str) -> str:
+    """Return a secret from env `name`, else from the file named by env `<name>_FILE`, else "".
+
+    Secrets never travel on a command line (every local user can read /proc/<pid>/cmdline).
+    """
+    value = os.environ.get(name, "").strip()
+    if value:
+        return value
+    path = os.environ.get(f"{name}_FILE", "").strip()
+    if path:
+        try:
+            return Path(path).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise SettingsError(f"{name}_FILE={path!r}: cannot read the file ({exc.strerror})") from exc
+    return ""
+
+
+def secure_dir(path: Path) -> Path:
+    """Create `path` (and parents) when missing and make it private to this user (0700)."""
+    path.mkdir(parents=True, exist_ok=True)
+    try:
+        os.chmod(path, 0o700)
+    except PermissionError:  # not ours (e.g. a shared tmp dir): leave it
+        pass
+    return path
+
+
+def secure_file(path: Path) -> Path:
+    """Make an existing file readable and writable by this user only (0600)."""
+    try:
+        os.chmod(path, 0o600)
+    except (FileNotFoundError, PermissionError):
+        pass
+    return path
+
+
 @dataclass(frozen=True)
 class OpeningHours:
     """Helpdesk opening hours per weekday (0 = Monday) as (open, close) pairs."""
@@ -99,6 +135,8 @@ class Deployment:
     contact_phone: str = "14 0592"
     contact_website: str = "https://www.assen.nl"
     contact_email: str = ""
+    contact_address: str = ""  # visiting address of the town hall, e.g. "Noordersingel 33, 9401 JW Assen"
+    desk_hours: str = ""  # when the town hall's desk is open, short Dutch text from deployment.yml
     privacy_url: str = "https://www.assen.nl/privacy"
     address_form: str = "u"  # "u" (formal, default) or "je"
     service_area: tuple[str, ...] = ("Drenthe",)
@@ -151,6 +189,8 @@ def load_deployment(path: Path) -> Deployment:
         contact_phone=str(contact.get("phone", "14 0592")),
         contact_website=str(contact.get("website", "")),
         contact_email=str(contact.get("email", "")),
+        contact_address=str(contact.get("address", "")),
+        desk_hours=str(contact.get("hours", "")),
         privacy_url=str(raw.get("privacy_url", contact.get("website", ""))),
         address_form=address_form,
         service_area=tuple(str(a) for a in area),
@@ -179,6 +219,8 @@ class Settings:
     staff_session_minutes: int
     staff_cookie_secure: bool
     action_timeout_s: float
+    # Shared secret the action server requires on every call (header X-Action-Token); "" = not set.
+    action_token: str = ""
 
     @property
     def deployment(self) -> Deployment:
@@ -206,11 +248,13 @@ def get_settings() -> Settings:
         pdok_url=_env("PDOK_URL", "https://api.pdok.nl/bzk/locatieserver/search/v3_1"),
         pdok_timeout_s=_env_float("PDOK_TIMEOUT_S", 1.5),
         rasa_url=_env("RASA_URL", f"http://127.0.0.1:{_env_int('RASA_PORT', 5005)}"),
-        rasa_token=_env("RASA_TOKEN", "change-me-local-token"),
+        # No default: a process without a token cannot reach the Rasa HTTP API (see scripts/stack.py).
+        rasa_token=secret_from_env("RASA_TOKEN"),
         web_host=_env("WEB_HOST", "127.0.0.1"),
         web_port=web_port,
         allowed_origins=tuple(o.strip() for o in origins.split(",") if o.strip()),
         staff_session_minutes=_env_int("STAFF_SESSION_MINUTES", 480),
         staff_cookie_secure=_env_bool("STAFF_COOKIE_SECURE", False),
         action_timeout_s=_env_float("ACTION_TIMEOUT_S", 4.0),
+        action_token=secret_from_env("ACTION_SERVER_TOKEN"),
     )

@@ -80,7 +80,7 @@ def test_personal_data_is_replaced_by_its_tag(text: str, expected: str) -> None:
         "zomerkamp 2024",
         "van 09:00 tot 17:00",
         "op 12-03 ben ik jarig",
-        "06-03-1950 10:00",
+        "06-03-2025 10:00",  # an appointment: a recent date and a time, no phone number
         "de ijsbaan 3 keer per week",
         "14 0592",
         "1.500 euro per maand",
