@@ -16,12 +16,15 @@ import base64
 import getpass
 import hashlib
 import hmac
+import json
 import re
 import secrets
 import sys
 import weakref
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -58,8 +61,10 @@ DEFAULT_ROLE = "medewerker"
 ROLES: dict[str, str] = {
     "medewerker": "Medewerker helpdesk",
     "beleid": "Beleidsmedewerker (signalen, geen gesprekken)",
+    "teamleider": "Teamleider helpdesk (ook accounts en standaardantwoorden beheren)",
 }
-CONVERSATION_ROLES = frozenset({"medewerker"})
+CONVERSATION_ROLES = frozenset({"medewerker", "teamleider"})
+LEAD_ROLES = frozenset({"teamleider"})
 SIGNALS_ROLES = frozenset({"beleid"})
 
 metadata = MetaData()
@@ -86,6 +91,23 @@ sessions = Table(
     Column("csrf_token", String(64), nullable=False),
     Column("created_at", DateTime, nullable=False),
     Column("expires_at", DateTime, nullable=False, index=True),
+)
+
+
+# Teams and availability of an employee; a table of its own so accounts made by older versions
+# need no migration. `municipality` is reserved for per-municipality scoping (issue 15).
+AVAILABLE = "beschikbaar"
+AWAY = "afwezig"
+STATUSES = {AVAILABLE: "Beschikbaar", AWAY: "Afwezig"}
+
+profiles = Table(
+    "staff_profile",
+    metadata,
+    Column("username", String(64), primary_key=True),
+    Column("teams", String(1000), nullable=False, default="[]"),  # JSON list of team names
+    Column("status", String(16), nullable=False, default=AWAY),
+    Column("status_at", DateTime),
+    Column("municipality", String(100)),
 )
 
 
@@ -130,6 +152,24 @@ class StaffAccount:
     created_at: datetime
     last_login_at: datetime | None
     role: str = DEFAULT_ROLE
+
+
+@dataclass(frozen=True)
+class StaffProfile:
+    """What the console needs besides the account: team memberships and availability."""
+
+    username: str
+    teams: tuple[str, ...] = ()
+    status: str = AWAY
+    municipality: str | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "username": self.username,
+            "teams": list(self.teams),
+            "status": self.status,
+            "status_label": STATUSES.get(self.status, self.status),
+        }
 
 
 @dataclass(frozen=True)
@@ -297,6 +337,58 @@ class StaffStore:
                 raise StaffError(f"Gebruikersnaam {username} bestaat niet.")
             conn.execute(delete(sessions).where(sessions.c.username == username.strip().lower()))
 
+    # -- teams and availability --
+
+    def profile(self, username: str) -> StaffProfile:
+        """Return the employee's profile (defaults when none was stored yet)."""
+        username = username.strip().lower()
+        with self.engine.connect() as conn:
+            row = conn.execute(select(profiles).where(profiles.c.username == username)).first()
+        return _profile(row) if row is not None else StaffProfile(username)
+
+    def profiles(self) -> dict[str, StaffProfile]:
+        """Return every stored profile by username."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(profiles)).all()
+        return {r.username: _profile(r) for r in rows}
+
+    def _save_profile(self, username: str, **values: object) -> StaffProfile:
+        username = username.strip().lower()
+        if self.get(username) is None:
+            raise StaffError(f"Gebruikersnaam {username} bestaat niet.")
+        with self.engine.begin() as conn:
+            changed = conn.execute(update(profiles).where(profiles.c.username == username).values(**values))
+            if changed.rowcount == 0:
+                try:
+                    with conn.begin_nested():
+                        conn.execute(insert(profiles).values(username=username, **values))
+                except IntegrityError:
+                    conn.execute(update(profiles).where(profiles.c.username == username).values(**values))
+        return self.profile(username)
+
+    def set_teams(self, username: str, teams: Iterable[str]) -> StaffProfile:
+        """Return the profile with these team memberships."""
+        clean = sorted({" ".join(str(t).split()) for t in teams if str(t).strip()})
+        return self._save_profile(username, teams=json.dumps(clean, ensure_ascii=False))
+
+    def set_status(self, username: str, status: str, *, now: datetime | None = None) -> StaffProfile:
+        """Return the profile with the new availability (beschikbaar or afwezig)."""
+        if status not in STATUSES:
+            raise StaffError("Kies: " + ", ".join(STATUSES) + ".")
+        return self._save_profile(username, status=status, status_at=_utc(now))
+
+    def available_count(self, team: str | None = None) -> int:
+        """Return how many active employees are available (for `team`, or in total)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(profiles.c.teams)
+                .join(accounts, accounts.c.username == profiles.c.username)
+                .where(profiles.c.status == AVAILABLE, accounts.c.disabled.is_(False))
+            ).all()
+        if team is None:
+            return len(rows)
+        return sum(1 for r in rows if team in json.loads(r.teams or "[]"))
+
     # -- login --
 
     def authenticate(self, username: str, password: str, *, now: datetime | None = None) -> StaffAccount:
@@ -389,6 +481,15 @@ def _check_role(role: str) -> None:
         raise StaffError("Onbekende rol. Kies uit: " + ", ".join(ROLES) + ".")
 
 
+def _profile(row: Any) -> StaffProfile:
+    return StaffProfile(
+        username=row.username,
+        teams=tuple(json.loads(row.teams or "[]")),
+        status=row.status or AWAY,
+        municipality=row.municipality,
+    )
+
+
 def check_csrf(session: StaffSession, supplied: str | None) -> bool:
     """Return True when the supplied CSRF token belongs to the session (constant-time)."""
     if not supplied:
@@ -473,8 +574,18 @@ def _cmd_password(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_teams(args: argparse.Namespace) -> int:
+    try:
+        profile = _store().set_teams(args.username, args.teams)
+    except StaffError as exc:
+        print(f"fout: {exc}", file=sys.stderr)
+        return 1
+    print(f"Medewerker {args.username} hoort bij: {', '.join(profile.teams) or 'geen team'}.")
+    return 0
+
+
 def register_cli(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Add the `staff` command (add, list, disable, enable, password)."""
+    """Add the `staff` command (add, list, disable, enable, role, teams, password)."""
     parser = subparsers.add_parser("staff", help="medewerkers van de helpdesk beheren")
     sub = parser.add_subparsers(dest="staff_command", required=True)
 
@@ -502,6 +613,11 @@ def register_cli(subparsers: argparse._SubParsersAction) -> None:  # type: ignor
     ena = sub.add_parser("enable", help="medewerker weer toelaten")
     ena.add_argument("username")
     ena.set_defaults(func=_cmd_enable)
+
+    teams = sub.add_parser("teams", help="teams van een medewerker instellen")
+    teams.add_argument("username")
+    teams.add_argument("teams", nargs="*", help='bijvoorbeeld "Mantelzorgconsulent"')
+    teams.set_defaults(func=_cmd_teams)
 
     pwd = sub.add_parser("password", help="nieuw wachtwoord instellen")
     pwd.add_argument("username")

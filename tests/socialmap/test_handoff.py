@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import create_engine, event, select
 
 from socialmap import handoff as hq
+from socialmap import staff as st
 from socialmap.handoff import HandoffQueue, HandoffSummary
 
 T0 = datetime(2025, 3, 3, 10, 0, tzinfo=timezone.utc)
@@ -568,3 +569,27 @@ def test_csat_is_stored_once_without_identity_and_reported_per_team_and_week(
     with fresh_queue.engine.connect() as conn:
         columns = set(conn.execute(select(hq.csat_answers)).keys())
     assert columns == {"id", "team", "week", "score"}
+
+
+# --- teams and availability (staff console) --------------------------------------------------
+
+
+def test_profile_keeps_teams_and_availability_apart_from_the_account(tmp_path: Path) -> None:
+    store = st.StaffStore(db_url=f"sqlite:///{tmp_path / 'profiles.db'}")
+    store.add("bert", "Bert Mulder", "correct paard batterij")
+    store.add("anja", "Anja de Vries", "correct paard batterij", role="teamleider")
+    assert store.profile("bert").teams == () and store.profile("bert").status == st.AWAY
+    store.set_teams("bert", ["Mantelzorgconsulent", " Mantelzorgconsulent ", ""])
+    assert store.profile("bert").teams == ("Mantelzorgconsulent",)
+    assert store.available_count() == 0
+    store.set_status("bert", st.AVAILABLE)
+    store.set_status("anja", st.AVAILABLE)
+    assert store.available_count() == 2
+    assert store.available_count("Mantelzorgconsulent") == 1
+    store.set_disabled("bert", True)
+    assert store.available_count("Mantelzorgconsulent") == 0
+    with pytest.raises(st.StaffError):
+        store.set_status("bert", "op vakantie")
+    with pytest.raises(st.StaffError):
+        store.set_teams("niemand", ["Wmo-loket"])
+    assert "teamleider" in st.CONVERSATION_ROLES and "teamleider" in st.LEAD_ROLES
