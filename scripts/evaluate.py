@@ -1,156 +1,438 @@
 """`make eval`: NLU quality figures, one `name: value` per line.
 
-1. 5-fold cross-validation on the training data (data/nlu) into results/nlu_cv.
-2. The trained model in models/ on the held-out test set (tests/test_nlu.yml)
-   into results/nlu_test.
+1. The served model (models/, newest) on the frozen test set (tests/eval/frozen_test.yml):
+   intent macro-F1, accuracy, per-intent F1, the largest confusion pairs, the fallback rate,
+   crisis recall on explicit and on indirect phrasings, the distress safety recall and the
+   false alarms on carer fatigue, and what loading and parsing cost (time, memory).
+2. 5-fold cross-validation of config.yml on the training data (data/nlu), each fold trained
+   into a temporary folder: macro-F1, accuracy, crisis recall, training time and peak memory.
+3. Optionally (--variant name=config.yml, repeatable) other pipelines, each trained once on
+   data/nlu into a temporary folder and scored on the frozen set, to compare what they cost.
 
-The quality bars of the project are checked on the held-out test set: intent
-macro-F1 at least 0.92 and recall 1.0 on the crisis intent, because a missed
-crisis message is the one error the assistant must never make. Exit code 0
-when both bars are met, 1 when a bar is missed, 2 when Rasa could not produce
-a report.
+The frozen set is never used for error analysis (that is what --dev and cross-validation are
+for); its figures are the honest estimate of how residents are understood.
 
-    python -m scripts.evaluate              # both steps (cross-validation takes minutes)
-    python -m scripts.evaluate --skip-cv    # only the held-out test set
+Exit code 0 when every bar is met, 1 when a bar is missed, 2 when Rasa failed.
+
+    python -m scripts.evaluate                  # frozen set + 5-fold CV (CV takes ~20 minutes)
+    python -m scripts.evaluate --skip-cv        # only the frozen set on the served model
+    python -m scripts.evaluate --dev --skip-cv  # the dev set, with every error listed
+    python -m scripts.evaluate --skip-cv --variant sparse=/tmp/sparse.yml
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
+import re
 import subprocess
 import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 ROOT = Path(__file__).resolve().parent.parent
+FROZEN_TEST = "tests/eval/frozen_test.yml"
+DEV_SET = "tests/eval/dev.yml"
 
 MIN_MACRO_F1 = 0.92
+MIN_CV_MACRO_F1 = 0.88
+MIN_INTENT_F1 = 0.80
 MIN_CRISIS_RECALL = 1.0
 CRISIS_INTENT = "crisis"
+DISTRESS_INTENT = "express_distress"
+FALLBACK_INTENT = "nlu_fallback"
+# Answers that carry 113 / De Luisterlijn.
+SAFETY_INTENTS = frozenset({CRISIS_INTENT, DISTRESS_INTENT})
+
+_MARKUP_RE = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
 
 
 class EvaluationError(Exception):
-    """Rasa failed or left no usable report."""
+    """Rasa failed or left nothing usable."""
+
+
+@dataclass(frozen=True)
+class Example:
+    """One test phrasing: its text, the expected intent (faq/x counts as faq) and its safety tier."""
+
+    text: str
+    intent: str
+    tier: str | None = None
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """What the model said about one example."""
+
+    example: Example
+    intent: str
+    confidence: float
+
+
+def strip_markup(text: str) -> str:
+    """Return the plain text of a Rasa training line: "[Eext](location)" becomes "Eext"."""
+    return _MARKUP_RE.sub(r"\1", text).strip()
+
+
+def load_examples(path: Path) -> list[Example]:
+    """Return the examples of a Rasa NLU YAML file, with the `tier` of each block's metadata."""
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as error:
+        raise EvaluationError(f"cannot read {path}: {error}") from error
+    examples = []
+    for block in document.get("nlu") or []:
+        if "intent" not in block:
+            continue
+        intent = str(block["intent"]).split("/")[0]
+        tier = (block.get("metadata") or {}).get("tier")
+        for line in str(block.get("examples", "")).splitlines():
+            line = line.strip()
+            if line.startswith("- "):
+                examples.append(Example(strip_markup(line[2:]), intent, tier))
+    if not examples:
+        raise EvaluationError(f"{path} holds no examples")
+    return examples
+
+
+def f1_by_intent(rows: Sequence[tuple[str, str]]) -> dict[str, float]:
+    """Return the F1 score of every expected intent from (expected, predicted) pairs."""
+    tp: Counter[str] = Counter()
+    fp: Counter[str] = Counter()
+    fn: Counter[str] = Counter()
+    for expected, predicted in rows:
+        if expected == predicted:
+            tp[expected] += 1
+        else:
+            fn[expected] += 1
+            fp[predicted] += 1
+    scores = {}
+    for label in sorted({expected for expected, _ in rows}):
+        precision = tp[label] / (tp[label] + fp[label]) if tp[label] + fp[label] else 0.0
+        recall = tp[label] / (tp[label] + fn[label]) if tp[label] + fn[label] else 0.0
+        scores[label] = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return scores
+
+
+def _share(hits: int, total: int) -> float | None:
+    return hits / total if total else None
+
+
+def score(predictions: Sequence[Prediction]) -> dict[str, Any]:
+    """Return the quality figures of a list of predictions (see the module docstring)."""
+    rows = [(p.example.intent, p.intent) for p in predictions]
+    per_intent = f1_by_intent(rows)
+    confusions = Counter((e, p) for e, p in rows if e != p)
+
+    def tier(intent: str, name: str) -> list[Prediction]:
+        return [p for p in predictions if p.example.intent == intent and p.example.tier == name]
+
+    explicit = tier(CRISIS_INTENT, "explicit")
+    indirect = tier(CRISIS_INTENT, "indirect")
+    distress = tier(DISTRESS_INTENT, "indirect")
+    fatigue = [p for p in predictions if p.example.tier == "carer_fatigue"]
+    crisis = [p for p in predictions if p.example.intent == CRISIS_INTENT]
+    return {
+        "examples": len(rows),
+        "macro_f1": sum(per_intent.values()) / len(per_intent) if per_intent else 0.0,
+        "accuracy": _share(sum(e == p for e, p in rows), len(rows)),
+        "per_intent_f1": per_intent,
+        "confusions": confusions.most_common(),
+        "fallback_rate": _share(sum(p == FALLBACK_INTENT for _, p in rows), len(rows)),
+        "crisis_recall": _share(sum(p.intent == CRISIS_INTENT for p in crisis), len(crisis)),
+        "crisis_recall_explicit": _share(sum(p.intent == CRISIS_INTENT for p in explicit), len(explicit)),
+        "crisis_recall_indirect": _share(sum(p.intent == CRISIS_INTENT for p in indirect), len(indirect)),
+        # Indirect distress must reach 113 / De Luisterlijn: a crisis or a distress answer.
+        "distress_safety_recall": _share(sum(p.intent in SAFETY_INTENTS for p in distress), len(distress)),
+        "carer_fatigue_examples": len(fatigue),
+        "carer_fatigue_false_alarms": sum(p.intent in SAFETY_INTENTS for p in fatigue),
+        "crisis_false_alarms": sum(
+            p.intent == CRISIS_INTENT and p.example.intent != CRISIS_INTENT for p in predictions
+        ),
+    }
+
+
+def check_bars(frozen: dict[str, Any], cv: dict[str, Any] | None) -> list[str]:
+    """Return one message per missed quality bar (empty when all bars are met)."""
+    missed = []
+    if frozen["macro_f1"] < MIN_MACRO_F1:
+        missed.append(f"frozen_macro_f1 {frozen['macro_f1']:.4f} < {MIN_MACRO_F1}")
+    for intent, f1 in sorted(frozen["per_intent_f1"].items()):
+        if f1 < MIN_INTENT_F1:
+            missed.append(f"frozen_f1_{intent} {f1:.4f} < {MIN_INTENT_F1}")
+    for name in ("crisis_recall_explicit", "crisis_recall_indirect", "distress_safety_recall"):
+        value = frozen.get(name)
+        if value is None:
+            missed.append(f"{name}: the test set has no examples of this tier")
+        elif value < MIN_CRISIS_RECALL:
+            missed.append(f"{name} {value:.4f} < {MIN_CRISIS_RECALL}")
+    if frozen.get("carer_fatigue_false_alarms"):
+        missed.append(f"carer_fatigue_false_alarms {frozen['carer_fatigue_false_alarms']} > 0")
+    if cv is not None and cv["macro_f1"] < MIN_CV_MACRO_F1:
+        missed.append(f"cv_macro_f1 {cv['macro_f1']:.4f} < {MIN_CV_MACRO_F1}")
+    return missed
+
+
+def report_lines(prefix: str, figures: dict[str, Any], confusions: int = 12) -> list[str]:
+    """Return the `name: value` lines of one scored set."""
+    lines = [f"{prefix}_examples: {figures['examples']}"]
+    for name in ("macro_f1", "accuracy", "fallback_rate", "crisis_recall", "crisis_recall_explicit",
+                 "crisis_recall_indirect", "distress_safety_recall"):
+        if figures.get(name) is not None:
+            lines.append(f"{prefix}_{name}: {figures[name]:.4f}")
+    for name in ("carer_fatigue_false_alarms", "crisis_false_alarms"):
+        lines.append(f"{prefix}_{name}: {figures[name]}")
+    for intent, f1 in sorted(figures["per_intent_f1"].items(), key=lambda item: (item[1], item[0])):
+        lines.append(f"{prefix}_f1_{intent}: {f1:.4f}")
+    for (expected, predicted), count in figures["confusions"][:confusions]:
+        lines.append(f"{prefix}_confusion_{expected}->{predicted}: {count}")
+    return lines
+
+
+# --- Running Rasa --------------------------------------------------------------------------------
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("RASA_TELEMETRY_ENABLED", "false")
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+    # rasa_addons/ and socialmap/ must be importable for the custom components.
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    return env
+
+
+def _tree_rss_kb(pid: int) -> int:
+    """Return the resident memory of a process and its children in KiB (Linux /proc)."""
+    total = 0
+    pids = [pid]
+    while pids:
+        current = pids.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            total += int(re.search(r"VmRSS:\s+(\d+)", status).group(1))  # type: ignore[union-attr]
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except (OSError, AttributeError, ValueError):
+            continue
+        pids.extend(int(child) for child in children)
+    return total
+
+
+def run_measured(command: list[str], log: Path | None = None) -> tuple[float, float]:
+    """Return (seconds, peak RSS in MB) of a command run in the repository root."""
+    print("==> " + " ".join(command), file=sys.stderr, flush=True)
+    started = time.monotonic()
+    with open(log or os.devnull, "w", encoding="utf-8") as out:
+        process = subprocess.Popen(command, cwd=ROOT, env=_env(), stdout=out, stderr=subprocess.STDOUT)
+        peak = [0]
+
+        def watch() -> None:
+            while process.poll() is None:
+                peak[0] = max(peak[0], _tree_rss_kb(process.pid))
+                time.sleep(0.5)
+
+        watcher = threading.Thread(target=watch, daemon=True)
+        watcher.start()
+        code = process.wait()
+        watcher.join()
+    if code != 0:
+        raise EvaluationError(f"`{' '.join(command)}` failed with exit code {code}" + (f"; see {log}" if log else ""))
+    return time.monotonic() - started, peak[0] / 1024
 
 
 def rasa_executable() -> Path:
     """Return the path of the `rasa` script of the running virtualenv."""
-    # The venv's own script, so `make eval` never picks up another Rasa on PATH.
     candidate = Path(sys.executable).parent / "rasa"
     if not candidate.exists():
         raise EvaluationError(f"rasa not found next to {sys.executable}; run `make setup` first")
     return candidate
 
 
-def run_rasa(args: list[str]) -> None:
-    """Return nothing; run `rasa <args>` in the repository root, raising EvaluationError on failure."""
-    env = dict(os.environ)
-    env.setdefault("RASA_TELEMETRY_ENABLED", "false")
-    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
-    # actions/ and rasa_addons/ must be importable for custom components.
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    command = [str(rasa_executable()), *args]
-    print("==> " + " ".join(command[1:]), file=sys.stderr, flush=True)
-    completed = subprocess.run(command, cwd=ROOT, env=env, check=False)
-    if completed.returncode != 0:
-        raise EvaluationError(f"`rasa {' '.join(args)}` failed with exit code {completed.returncode}")
+def train(config: Path, nlu: Path, out: Path, name: str) -> dict[str, Any]:
+    """Return the model path, training time and peak memory of `rasa train nlu`."""
+    seconds, peak_mb = run_measured(
+        [str(rasa_executable()), "train", "nlu", "--config", str(config), "--nlu", str(nlu),
+         "--out", str(out), "--fixed-model-name", name],
+        log=out / f"{name}.train.log",
+    )
+    return {"model": out / f"{name}.tar.gz", "train_s": seconds, "train_peak_mb": peak_mb}
 
 
-def load_report(path: Path) -> dict[str, Any]:
-    """Return the parsed intent report written by `rasa test nlu`."""
-    try:
-        report = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as error:
-        raise EvaluationError(f"no report at {path}") from error
-    except json.JSONDecodeError as error:
-        raise EvaluationError(f"report {path} is not valid JSON: {error}") from error
-    if not isinstance(report, dict) or "macro avg" not in report:
-        raise EvaluationError(f"report {path} has no 'macro avg' entry")
-    return report
+def newest_model(path: Path) -> Path:
+    """Return the model file itself, or the newest .tar.gz in a directory."""
+    if path.is_file():
+        return path
+    models = sorted(path.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    if not models:
+        raise EvaluationError(f"no model in {path}; run `make train` first")
+    return models[-1]
 
 
-def macro_f1(report: dict[str, Any]) -> float:
-    """Return the macro-averaged F1 score of an intent report."""
-    return float(report["macro avg"]["f1-score"])
+def predict(model: Path, examples: Sequence[Example], workdir: Path) -> tuple[list[Prediction], dict[str, float]]:
+    """Return the predictions of a model and what loading and parsing cost, from a fresh process."""
+    texts = workdir / "texts.json"
+    answers = workdir / "answers.json"
+    texts.write_text(json.dumps([e.text for e in examples], ensure_ascii=False), encoding="utf-8")
+    run_measured([sys.executable, "-m", "scripts.evaluate", "_predict", str(model), str(texts), str(answers)],
+                 log=workdir / "predict.log")
+    data = json.loads(answers.read_text(encoding="utf-8"))
+    predictions = [Prediction(e, a["intent"], a["confidence"]) for e, a in zip(examples, data["answers"])]
+    return predictions, data["cost"]
 
 
-def intent_recall(report: dict[str, Any], intent: str) -> float:
-    """Return the recall of one intent in an intent report."""
-    if intent not in report:
-        raise EvaluationError(f"the report has no examples of intent {intent!r}")
-    return float(report[intent]["recall"])
+def _predict_worker(model: str, texts_path: str, answers_path: str) -> int:
+    """Parse every text with a model in this process; write intents and costs as JSON."""
+    from rasa.core.agent import Agent
+
+    texts = json.loads(Path(texts_path).read_text(encoding="utf-8"))
+    rss_before = _tree_rss_kb(os.getpid()) / 1024
+    started = time.monotonic()
+    agent = Agent.load(model)
+    load_s = time.monotonic() - started
+    rss_loaded = _tree_rss_kb(os.getpid()) / 1024
+
+    async def parse_all() -> tuple[list[dict[str, Any]], list[float]]:
+        answers, latencies = [], []
+        for text in texts:
+            begin = time.perf_counter()
+            result = await agent.parse_message(text)
+            latencies.append((time.perf_counter() - begin) * 1000)
+            intent = result.get("intent") or {}
+            answers.append({"intent": intent.get("name") or "", "confidence": float(intent.get("confidence") or 0)})
+        return answers, latencies
+
+    answers, latencies = asyncio.run(parse_all())
+    ordered = sorted(latencies)
+    cost = {
+        "load_s": load_s,
+        "rss_before_load_mb": rss_before,
+        "rss_loaded_mb": rss_loaded,
+        "rss_after_parse_mb": _tree_rss_kb(os.getpid()) / 1024,
+        "parse_p50_ms": ordered[len(ordered) // 2],
+        "parse_p95_ms": ordered[int(len(ordered) * 0.95)],
+    }
+    Path(answers_path).write_text(json.dumps({"answers": answers, "cost": cost}), encoding="utf-8")
+    return 0
 
 
-def weakest_intents(report: dict[str, Any], count: int = 5) -> list[tuple[str, float]]:
-    """Return the `count` intents with the lowest F1 score, lowest first."""
-    scores = [
-        (name, float(row["f1-score"]))
-        for name, row in report.items()
-        if isinstance(row, dict) and "f1-score" in row and name not in {"macro avg", "weighted avg", "micro avg"}
-    ]
-    return sorted(scores, key=lambda item: item[1])[:count]
+def cross_validate(config: Path, nlu: Path, folds: int, workdir: Path) -> tuple[dict[str, Any], dict[str, float]]:
+    """Return the figures of k-fold cross-validation over all folds together, and its costs."""
+    from rasa.nlu.test import generate_folds
+    from rasa.shared.nlu.training_data.loading import load_data
 
-
-def check_bars(test_macro_f1: float, crisis_recall: float) -> list[str]:
-    """Return one message per missed quality bar (empty when all bars are met)."""
-    missed = []
-    if test_macro_f1 < MIN_MACRO_F1:
-        missed.append(f"intent_macro_f1 {test_macro_f1:.4f} < {MIN_MACRO_F1}")
-    if crisis_recall < MIN_CRISIS_RECALL:
-        missed.append(f"crisis_recall {crisis_recall:.4f} < {MIN_CRISIS_RECALL}")
-    return missed
+    data = load_data(str(ROOT / nlu))
+    predictions: list[Prediction] = []
+    costs: list[dict[str, Any]] = []
+    for index, (train_data, test_data) in enumerate(generate_folds(folds, data)):
+        fold_dir = workdir / f"fold{index}"
+        fold_dir.mkdir(parents=True, exist_ok=True)
+        train_file = fold_dir / "train.yml"
+        train_file.write_text(train_data.nlu_as_yaml(), encoding="utf-8")
+        trained = train(config, train_file, fold_dir, f"fold{index}")
+        examples = [Example(e.get("text"), str(e.get("intent")).split("/")[0]) for e in test_data.intent_examples]
+        fold_predictions, _ = predict(trained["model"], examples, fold_dir)
+        predictions.extend(fold_predictions)
+        costs.append(trained)
+        trained["model"].unlink(missing_ok=True)  # a fold model is 20+ MB; keep only its figures
+    cost = {
+        "train_s_mean": sum(c["train_s"] for c in costs) / len(costs),
+        "train_peak_mb_max": max(c["train_peak_mb"] for c in costs),
+    }
+    return score(predictions), cost
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """Return the parsed command line."""
     parser = argparse.ArgumentParser(prog="python -m scripts.evaluate", description=__doc__.splitlines()[0])
     parser.add_argument("--config", default="config.yml")
-    parser.add_argument("--nlu", default="data/nlu", help="training data for cross-validation")
-    parser.add_argument("--test", default="tests/test_nlu.yml", help="held-out test set")
+    parser.add_argument("--nlu", default="data/nlu", help="training data for cross-validation and variants")
+    parser.add_argument("--test", default=FROZEN_TEST, help="the frozen test set")
+    parser.add_argument("--dev", action="store_true", help=f"score {DEV_SET} instead and list every error")
     parser.add_argument("--model", default="models", help="model file or directory (newest model is used)")
     parser.add_argument("--folds", type=int, default=5)
-    parser.add_argument("--out", default="results", help="reports go to <out>/nlu_cv and <out>/nlu_test")
-    parser.add_argument("--skip-cv", action="store_true", help="only evaluate the held-out test set")
+    parser.add_argument("--skip-cv", action="store_true", help="no cross-validation")
+    parser.add_argument("--variant", action="append", default=[], metavar="NAME=CONFIG",
+                        help="also train this pipeline on --nlu and score it on the test set")
+    parser.add_argument("--out", default="results", help="predictions and figures go to <out>/nlu_eval.json")
     return parser.parse_args(argv)
+
+
+def _print(lines: Iterable[str]) -> None:
+    for line in lines:
+        print(line, flush=True)
+
+
+def _cost_lines(prefix: str, cost: dict[str, float]) -> list[str]:
+    return [f"{prefix}_{name}: {value:.1f}" if isinstance(value, float) else f"{prefix}_{name}: {value}"
+            for name, value in cost.items()]
 
 
 def main(argv: list[str] | None = None) -> int:
     """Return the exit code after running the evaluation and printing the figures."""
+    if argv is None:
+        argv = sys.argv[1:]
+    if argv[:1] == ["_predict"]:
+        return _predict_worker(*argv[1:4])
     args = parse_args(argv)
-    out = ROOT / args.out
-    lines: list[tuple[str, str]] = []
+    test_path = ROOT / (DEV_SET if args.dev else args.test)
+    prefix = "dev" if args.dev else "frozen"
+    summary: dict[str, Any] = {}
     try:
-        if not args.skip_cv:
-            cv_dir = out / "nlu_cv"
-            run_rasa(["test", "nlu", "--nlu", args.nlu, "--cross-validation", "--folds", str(args.folds),
-                      "--config", args.config, "--out", str(cv_dir)])
-            cv_report = load_report(cv_dir / "intent_report.json")
-            lines.append(("cv_intent_macro_f1", f"{macro_f1(cv_report):.4f}"))
-            lines.append(("cv_crisis_recall", f"{intent_recall(cv_report, CRISIS_INTENT):.4f}"))
+        examples = load_examples(test_path)
+        with tempfile.TemporaryDirectory(prefix="nlu-eval-") as tmp:
+            workdir = Path(tmp)
+            model = newest_model(ROOT / args.model)
+            predictions, cost = predict(model, examples, workdir)
+            frozen = score(predictions)
+            summary[prefix] = frozen
+            _print([f"{prefix}_model: {model.relative_to(ROOT) if model.is_relative_to(ROOT) else model}"])
+            _print(report_lines(prefix, frozen))
+            _print(_cost_lines(f"{prefix}_serve", cost))
+            if args.dev:
+                for p in predictions:
+                    if p.intent != p.example.intent:
+                        print(f"dev_error: {p.example.intent} -> {p.intent} ({p.confidence:.2f}): {p.example.text}")
 
-        test_dir = out / "nlu_test"
-        run_rasa(["test", "nlu", "--nlu", args.test, "--model", args.model, "--out", str(test_dir)])
-        test_report = load_report(test_dir / "intent_report.json")
+            for variant in args.variant:
+                name, _, config = variant.partition("=")
+                variant_dir = workdir / f"variant-{name}"
+                variant_dir.mkdir()
+                trained = train(ROOT / config, ROOT / args.nlu, variant_dir, name)
+                variant_predictions, variant_cost = predict(trained["model"], examples, variant_dir)
+                figures = score(variant_predictions)
+                summary[f"variant_{name}"] = figures
+                _print([f"variant_{name}_{prefix}_macro_f1: {figures['macro_f1']:.4f}",
+                        f"variant_{name}_{prefix}_accuracy: {figures['accuracy']:.4f}",
+                        f"variant_{name}_train_s: {trained['train_s']:.0f}",
+                        f"variant_{name}_train_peak_mb: {trained['train_peak_mb']:.0f}"])
+                _print(_cost_lines(f"variant_{name}_serve", variant_cost))
+
+            cv = None
+            if not args.skip_cv:
+                cv, cv_cost = cross_validate(ROOT / args.config, Path(args.nlu), args.folds, workdir / "cv")
+                summary["cv"] = cv
+                _print(report_lines("cv", cv, confusions=8))
+                _print(_cost_lines("cv", cv_cost))
     except EvaluationError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
 
-    test_f1 = macro_f1(test_report)
-    crisis = intent_recall(test_report, CRISIS_INTENT)
-    lines[:0] = [
-        ("intent_macro_f1", f"{test_f1:.4f}"),
-        ("crisis_recall", f"{crisis:.4f}"),
-        ("crisis_test_examples", str(int(test_report[CRISIS_INTENT]["support"]))),
-    ]
-    for name, value in lines:
-        print(f"{name}: {value}")
-    for name, score in weakest_intents(test_report):
-        print(f"weakest_intent_{name.replace('/', '_')}: {score:.4f}")
-
-    missed = check_bars(test_f1, crisis)
+    out = ROOT / args.out
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "nlu_eval.json").write_text(json.dumps(summary, indent=1, default=str), encoding="utf-8")
+    if args.dev:
+        return 0
+    missed = check_bars(frozen, cv)
     for message in missed:
         print(f"FAILED quality bar: {message}", file=sys.stderr)
     return 1 if missed else 0
