@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -147,16 +147,32 @@ def _char_map(ch: str) -> str:
     return ch
 
 
-def normalize(text: Any) -> str:
-    """Return `text` as a string in the form the patterns match (see module docstring)."""
+def _as_text(text: Any) -> str:
     if text is None:
         return ""
     if not isinstance(text, str):
         text = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
-    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
+    # NFC so that "e" + combining accent and "é" are one character.
+    return unicodedata.normalize("NFC", text)
+
+
+def _normalized_with_map(text: str) -> tuple[str, list[int]]:
+    """Return the normalised text and, per normalised character, the index of its original character."""
     if text.isascii():
-        return text
-    return "".join(_char_map(ch) for ch in text)
+        return text, list(range(len(text) + 1))
+    out: list[str] = []
+    where: list[int] = []
+    for i, ch in enumerate(text):
+        mapped = "".join(_char_map(c) for c in unicodedata.normalize("NFKC", ch).translate(_INVISIBLE))
+        out.append(mapped)
+        where.extend([i] * len(mapped))
+    where.append(len(text))
+    return "".join(out), where
+
+
+def normalize(text: Any) -> str:
+    """Return `text` as a string in the form the patterns match (see module docstring)."""
+    return _normalized_with_map(_as_text(text))[0]
 
 
 # --- validators -------------------------------------------------------------
@@ -605,20 +621,42 @@ def _candidates_birth(text: str) -> Iterable[Found]:
 _PRIORITY = {EMAIL: 0, IBAN: 1, BIRTH_DATE: 2, BSN: 3, PHONE: 4, ADDRESS: 5}
 
 
-def _apply(text: str, candidates: list[Found]) -> Redaction:
+def _apply(original: str, norm: str, where: list[int], candidates: list[Found]) -> Redaction:
+    """Replace the chosen findings in the original text; `where` maps normalised to original positions."""
     chosen: list[Found] = []
     for cand in sorted(candidates, key=lambda f: (-(f.end - f.start), _PRIORITY[f.kind], f.start)):
         if all(cand.end <= c.start or cand.start >= c.end for c in chosen):
             chosen.append(cand)
     chosen.sort(key=lambda f: f.start)
+    # Outside the findings the resident's text stays exactly as typed (dashes, digits, spaces).
+    found = [Found(f.kind, where[f.start], where[f.end - 1] + 1, f.value) for f in chosen]
     parts: list[str] = []
     pos = 0
-    for f in chosen:
-        parts.append(text[pos : f.start])
+    for f in found:
+        parts.append(original[pos : f.start])
         parts.append(TAGS[f.kind])
         pos = f.end
-    parts.append(text[pos:])
-    return Redaction("".join(parts), chosen)
+    parts.append(original[pos:])
+    return Redaction("".join(parts), found)
+
+
+def _redact_with(text: Any, finder: Callable[[str], list[Found]], quick: Callable[[str], bool]) -> Redaction:
+    original = _as_text(text)
+    norm, where = _normalized_with_map(original)
+    if not norm or not quick(norm):
+        return Redaction(original, [])
+    result = _apply(original, norm, where, finder(norm))
+    # Further passes catch data that only became visible once a neighbour was replaced
+    # (rare; keeps redact idempotent).
+    for _ in range(3):
+        if not result.found:
+            break
+        norm, where = _normalized_with_map(result.text)
+        again = _apply(result.text, norm, where, finder(norm))
+        if not again.found:
+            break
+        result = Redaction(again.text, result.found + again.found)
+    return result
 
 
 def _all_candidates(text: str) -> list[Found]:
@@ -642,22 +680,21 @@ def _worth_looking(text: str) -> bool:
 
 
 def redact(text: Any) -> Redaction:
-    """Return the resident's text (normalised) with personal data replaced by tags, and what was found.
+    """Return the resident's text with personal data replaced by tags, and what was found.
 
-    Never raises: anything that is not a string is turned into one first.
+    Outside the tags the text stays as typed (NFC). `Found.start/end` index the
+    original text; `Found.value` is the normalised value (ASCII digits), ready
+    for a callback. Never raises: anything that is not a string is turned into one first.
     """
-    text = normalize(text)
-    if not text or not _worth_looking(text):
-        return Redaction(text, [])
-    result = _apply(text, _all_candidates(text))
-    # Further passes catch data that only became visible once a neighbour was replaced
-    # (rare; keeps redact idempotent).
-    for _ in range(3):
-        again = _apply(result.text, _all_candidates(result.text))
-        if not again.found:
-            break
-        result = Redaction(again.text, result.found + again.found)
-    return result
+    return _redact_with(text, _all_candidates, _worth_looking)
+
+
+def _bot_candidates(text: str) -> list[Found]:
+    candidates: list[Found] = []
+    for finder in (_candidates_iban, _candidates_birth, _candidates_bsn_context):
+        candidates.extend(finder(text))
+    candidates.extend(_candidates_runs(text, mobile_only=True))
+    return candidates
 
 
 def redact_bot_text(text: Any) -> Redaction:
@@ -666,14 +703,7 @@ def redact_bot_text(text: Any) -> Redaction:
     Bot answers quote organisations: their phone numbers, e-mail addresses and
     street addresses stay readable.
     """
-    text = normalize(text)
-    if not text or not any(ch.isdigit() for ch in text):
-        return Redaction(text, [])
-    candidates: list[Found] = []
-    for finder in (_candidates_iban, _candidates_birth, _candidates_bsn_context):
-        candidates.extend(finder(text))
-    candidates.extend(_candidates_runs(text, mobile_only=True))
-    return _apply(text, candidates)
+    return _redact_with(text, _bot_candidates, lambda t: any(ch.isdigit() for ch in t))
 
 
 def strip_accents(text: str) -> str:

@@ -8,15 +8,22 @@ All personal data here is fake but realistic: BSNs pass the 11-proef, IBANs
 pass mod-97, phone numbers have Dutch formats, streets exist in Drenthe-like
 spelling but are combined with random house numbers.
 
-personal.txt: `<expected tags>\t<message>\t<value> | <value>` — every value
-must be gone from the redacted message and every tag must appear.
-ordinary.txt: `RES\t<message>` (resident, `redact`) or `BOT\t<message>`
-(assistant answer, `redact_bot_text`); neither may change.
+personal.txt: `<class>\t<expected tags>\t<message>\t<value> | <value>` — every
+value must be gone from the redacted message and every tag must appear.
+ordinary.txt: `<class>\tRES\t<message>` (resident, `redact`) or
+`<class>\tBOT\t<message>` (assistant answer, `redact_bot_text`); neither may change.
+
+The classes are built from their parts, not from a list of examples: every
+separator, every digit form and every wrapper is combined with every kind of
+value (see CLASS GENERATORS below), so a new separator is one entry in a list.
+`python -m tests.socialmap.corpus.make_corpus --report` prints, per class, how
+many personal messages are redacted and how many ordinary messages stay.
 """
 
 from __future__ import annotations
 
 import random
+import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -306,7 +313,10 @@ def personal_lines(rng: random.Random) -> list[str]:
     lines: list[str] = []
 
     def add(tags: list[str], message: str, values: list[str]) -> None:
-        lines.append(f"{' '.join(tags)}\t{message}\t{' | '.join(values)}")
+        kind = {"[BSN]": "bsn", "[TELEFOON]": "telefoon", "[E-MAIL]": "e-mail", "[IBAN]": "iban"}
+        kind.update({"[ADRES]": "adres", "[GEBOORTEDATUM]": "geboortedatum"})
+        cls = "gemengd" if len(tags) > 1 else kind[tags[0]] + ": gewoon"
+        lines.append(f"{cls}\t{' '.join(tags)}\t{message}\t{' | '.join(values)}")
 
     for _ in range(60):
         bsn = spell_bsn(rng, make_bsn(rng))
@@ -547,17 +557,531 @@ def ordinary_lines(rng: random.Random) -> list[str]:
             weekday=rng.choice(WEEKDAYS),
         )
 
-    lines = [f"RES\t{fill(rng.choice(ORDINARY_RESIDENT))}" for _ in range(260)]
-    lines += [f"RES\t{fill(t)}" for t in ORDINARY_RESIDENT]  # every template at least once
-    lines += [f"BOT\t{fill(rng.choice(ORDINARY_BOT))}" for _ in range(80)]
-    lines += [f"BOT\t{fill(t)}" for t in ORDINARY_BOT]
+    lines = [f"gewoon: bewoner\tRES\t{fill(rng.choice(ORDINARY_RESIDENT))}" for _ in range(260)]
+    lines += [f"gewoon: bewoner\tRES\t{fill(t)}" for t in ORDINARY_RESIDENT]  # every template at least once
+    lines += [f"gewoon: assistent\tBOT\t{fill(rng.choice(ORDINARY_BOT))}" for _ in range(80)]
+    lines += [f"gewoon: assistent\tBOT\t{fill(t)}" for t in ORDINARY_BOT]
     return lines
 
 
+# --- CLASS GENERATORS ---------------------------------------------------------
+# Each finding of the security test is a class; each class is a product of parts.
+
+# Separators between digit groups, as residents (and their phones) type them.
+SEPARATORS = {
+    "spatie": " ",
+    "streepje": "-",
+    "en-dash": "\u2013",
+    "em-dash": "\u2014",
+    "minteken": "\u2212",
+    "harde spatie": "\u00a0",
+    "smalle harde spatie": "\u202f",
+    "nulbreedte-spatie": "\u200b",
+    "punt": ".",
+    "komma": ",",
+    "dubbele punt": ":",
+    "schuine streep": "/",
+    "laag streepje": "_",
+    "niets": "",
+    "spatie-streepje-spatie": " - ",
+}
+# Digit forms: ASCII and the decimal digits of other scripts (a phone keyboard may send these).
+DIGIT_FORMS = {
+    "ascii": "0123456789",
+    "volle breedte": "".join(chr(0xFF10 + i) for i in range(10)),
+    "arabisch-indisch": "".join(chr(0x0660 + i) for i in range(10)),
+    "perzisch": "".join(chr(0x06F0 + i) for i in range(10)),
+    "devanagari": "".join(chr(0x0966 + i) for i in range(10)),
+    "wiskundig vet": "".join(chr(0x1D7CE + i) for i in range(10)),
+}
+# What may be glued around a number.
+WRAPPERS = {
+    "los": "{v}",
+    "tel ervoor": "tel{v}",
+    "tel: ervoor": "tel:{v}",
+    "nr. ervoor": "nr.{v}",
+    "haakjes": "({v})",
+    "blokhaken": "[{v}]",
+    "aanhalingstekens": '"{v}"',
+    "punt erna": "{v}.",
+    "komma erna": "{v},",
+    "vraagteken erna": "{v}?",
+}
+PHONE_SENTENCES = [
+    "u kunt mij bellen op {v}",
+    "bel me terug {v} aub",
+    "mijn nummer {v} na 10 uur",
+    "{v} is mijn mobiel",
+    "bereikbaar via {v} in {town}",
+]
+
+
+def _digits(value: str, form: str) -> str:
+    table = DIGIT_FORMS[form]
+    return "".join(table[int(ch)] if ch.isdigit() else ch for ch in value)
+
+
+def _grouped(digits: str, sizes: list[int], sep: str) -> str:
+    out, pos = [], 0
+    for size in sizes:
+        out.append(digits[pos : pos + size])
+        pos += size
+    if pos < len(digits):
+        out.append(digits[pos:])
+    return sep.join(out)
+
+
+def class_personal_lines(rng: random.Random) -> list[str]:
+    lines: list[str] = []
+
+    def add(cls: str, tag: str, message: str, value: str) -> None:
+        lines.append(f"{cls}\t{tag}\t{message}\t{value}")
+
+    def town() -> str:
+        return rng.choice(TOWNS)
+
+    mobile_groupings = [[2, 8], [2, 4, 4], [2, 2, 2, 2, 2], [4, 2, 2, 2], [3, 3, 4]]
+    for sep_name, sep in SEPARATORS.items():
+        for _ in range(4):
+            n = "06" + "".join(str(rng.randint(0, 9)) for _ in range(8))
+            v = _grouped(n, rng.choice(mobile_groupings), sep)
+            add(
+                f"telefoon: scheiding {sep_name}",
+                "[TELEFOON]",
+                rng.choice(PHONE_SENTENCES).format(v=v, town=town()),
+                v,
+            )
+        for _ in range(2):
+            area = rng.choice(AREA)
+            n = area + "".join(str(rng.randint(0, 9)) for _ in range(10 - len(area)))
+            v = _grouped(n, [len(area), 3, 3], sep)
+            add(
+                "telefoon: vast met netnummer",
+                "[TELEFOON]",
+                rng.choice(PHONE_SENTENCES).format(v=v, town=town()),
+                v,
+            )
+    for form in DIGIT_FORMS:
+        for _ in range(5):
+            n = "06" + "".join(str(rng.randint(0, 9)) for _ in range(8))
+            v = _digits(_grouped(n, rng.choice(mobile_groupings), rng.choice([" ", "-", ""])), form)
+            add(
+                f"telefoon: cijfers {form}",
+                "[TELEFOON]",
+                rng.choice(PHONE_SENTENCES).format(v=v, town=town()),
+                v,
+            )
+    for wrap_name, wrap in WRAPPERS.items():
+        for _ in range(4):
+            n = rng.choice(["06", rng.choice(AREA)])
+            n = n + "".join(str(rng.randint(0, 9)) for _ in range(10 - len(n)))
+            inner = rng.choice([n, _grouped(n, [2, 8] if n.startswith("06") else [4, 6], "-")])
+            v = wrap.format(v=inner)
+            add(f"telefoon: {wrap_name}", "[TELEFOON]", f"mijn nummer is {v} graag terugbellen", inner)
+    for _ in range(8):
+        n = "06" + "".join(str(rng.randint(0, 9)) for _ in range(8))
+        v = " ".join(n)
+        add("telefoon: cijfer voor cijfer", "[TELEFOON]", f"bel {v} alstublieft", v)
+    for _ in range(8):
+        n = "".join(str(rng.randint(0, 9)) for _ in range(8))
+        v = rng.choice([f"+31 6 {n}", f"+31(0)6-{n}", f"0031 6 {n[:4]} {n[4:]}", f"+31\u00a06\u00a0{n}"])
+        add("telefoon: landcode", "[TELEFOON]", rng.choice(PHONE_SENTENCES).format(v=v, town=town()), v)
+    for _ in range(6):
+        v = rng.choice(["+32 470 12 34 56", "+49 151 23456789", "+44 7700 900123", "0049 30 12345678"])
+        add("telefoon: buitenland", "[TELEFOON]", f"mijn dochter in het buitenland: {v}", v)
+
+    bsn_groupings = {
+        "3-3-3": [3, 3, 3],
+        "4-2-3": [4, 2, 3],
+        "2-2-2-3": [2, 2, 2, 3],
+        "los": [9],
+        "1-1-...": [1] * 9,
+    }
+    bsn_seps = {
+        k: v
+        for k, v in SEPARATORS.items()
+        if k
+        in (
+            "spatie",
+            "streepje",
+            "punt",
+            "schuine streep",
+            "laag streepje",
+            "en-dash",
+            "harde spatie",
+            "nulbreedte-spatie",
+        )
+    }
+    bsn_sentences = [
+        "mijn bsn is {v}",
+        "{v} is het nummer van mijn moeder",
+        "het formulier heeft nummer {v}",
+        "burgerservicenummer: {v}.",
+        "nummer {v} voor de aanvraag",
+    ]
+    for group_name, sizes in bsn_groupings.items():
+        for sep_name, sep in bsn_seps.items():
+            if group_name == "los" and sep_name != "spatie":
+                continue
+            v = _grouped(make_bsn(rng), sizes, sep)
+            add(f"bsn: {group_name} met {sep_name}", "[BSN]", rng.choice(bsn_sentences).format(v=v), v)
+    for form in DIGIT_FORMS:
+        for _ in range(2):
+            v = _digits(_grouped(make_bsn(rng), [3, 3, 3], rng.choice([" ", "", "."])), form)
+            add(f"bsn: cijfers {form}", "[BSN]", rng.choice(bsn_sentences).format(v=v), v)
+
+    firsts = ["jan", "anja", "jürgen", "zoë", "renée", "çelik", "møller", "josé"]
+    domains = [
+        "gmail.com",
+        "ziggo.nl",
+        "müller.de",
+        "bücher.nl",
+        "hotmail.com",
+        "xn--mller-kva.de",
+        "café.nl",
+    ]
+    email_shapes = {
+        "gewoon": "{l}@{d}",
+        "unicode": "{l}@{d}",
+        "spaties rond @": "{l} @ {d}",
+        "at en punt uitgeschreven": "{l} at {h} punt {t}",
+        "(at) en (punt)": "{l} (at) {h} (punt) {t}",
+        "[at] en [dot]": "{l}[at]{h}[dot]{t}",
+        "apenstaartje": "{l} apenstaartje {h} punt {t}",
+        "volle breedte @": "{l}\uff20{d}",
+        "IP-adres als domein": "{l}@[192.168.{x}.{y}]",
+        "IP-adres zonder haken": "{l}@10.0.{x}.{y}",
+        "hoofdletters": "{L}@{D}",
+    }
+    for shape, template in email_shapes.items():
+        for _ in range(4):
+            first = rng.choice(firsts) if shape == "unicode" else rng.choice(FIRST).lower()
+            local = f"{first}.{rng.choice(LAST).lower().replace(' ', '')}{rng.randint(1, 99)}"
+            domain = rng.choice(domains) if shape == "unicode" else rng.choice(MAIL_DOMAINS)
+            host, tld = domain.rsplit(".", 1)
+            v = template.format(
+                l=local,
+                d=domain,
+                h=host,
+                t=tld,
+                L=local.upper(),
+                D=domain.upper(),
+                x=rng.randint(0, 255),
+                y=rng.randint(1, 254),
+            )
+            msg = rng.choice(
+                ["mail mij op {v} graag", "mijn mail: {v}", "{v}", "stuur het naar {v}, dank u"]
+            ).format(v=v)
+            add(f"e-mail: {shape}", "[E-MAIL]", msg, v)
+
+    iban_seps = {
+        k: v
+        for k, v in SEPARATORS.items()
+        if k in ("spatie", "streepje", "punt", "laag streepje", "niets", "harde spatie", "schuine streep")
+    }
+    iban_sentences = [
+        "mijn rekeningnummer is {v}",
+        "IBAN {v} t.n.v. mijn moeder",
+        "overmaken op {v} graag",
+        "rekening: {v}.",
+    ]
+    for sep_name, sep in iban_seps.items():
+        for _ in range(3):
+            iban = make_iban(rng)
+            v = _grouped(iban, [4, 4, 4, 4], sep)
+            v = v.lower() if rng.random() < 0.3 else v
+            add(f"iban: scheiding {sep_name}", "[IBAN]", rng.choice(iban_sentences).format(v=v), v)
+    for _ in range(6):
+        iban = make_iban(rng)
+        v = rng.choice(
+            [_grouped(iban[2:], [2, 4, 4, 4], " "), iban[2:], _grouped(iban[4:], [4, 10], " "), iban[4:]]
+        )
+        add("iban: zonder landcode", "[IBAN]", rng.choice(iban_sentences).format(v=v), v)
+    for _ in range(4):
+        v = rng.choice(
+            [
+                "BE68 5390 0754 7034",
+                "DE89 3704 0044 0532 0130 00",
+                "be68539007547034",
+                "DE89-3704-0044-0532-0130-00",
+            ]
+        )
+        add("iban: buitenlands", "[IBAN]", rng.choice(iban_sentences).format(v=v), v)
+
+    odd_streets = [
+        "Bisschopsmolen",
+        "Vlindervallei",
+        "Het Want",
+        "De Hondsrug",
+        "Zuiderhaar",
+        "Noordesch",
+        "Achter de Kerk",
+        "Bij de Put",
+        "Kloosterhof",
+        "De Vennen",
+    ]
+    accented = [
+        "Schönfeldplein",
+        "Église straat",
+        "Ōsterweg",
+        "Crème de la Crèmelaan",
+        "Groß-Straße",
+        "Łódźstraat",
+        "Çarşıweg",
+        "Fenêtrelaan",
+    ]
+    street_choices = [s for s in STREETS if " " not in s] or STREETS
+    for _ in range(10):
+        street, no = rng.choice(street_choices), rng.randint(1, 250)
+        v = rng.choice(
+            [
+                f"{street} nr. {no}",
+                f"{street} nummer {no}",
+                f"{street} nr.{no}",
+                f"{street} no. {no}",
+                f"{street} huisnummer {no}",
+            ]
+        )
+        add("adres: met nr./nummer", "[ADRES]", f"ik woon {v} in {town()}", v)
+    for _ in range(8):
+        street, no = rng.choice(street_choices), rng.randint(1, 250)
+        v = f"{street}{no}{rng.choice(['', 'a', 'b'])}"
+        add(
+            "adres: nummer vast aan straat",
+            "[ADRES]",
+            rng.choice(["mijn adres is {v}", "post graag naar {v} {t}", "{v} {t}"]).format(v=v, t=town()),
+            v,
+        )
+    for _ in range(8):
+        pc = f"{rng.randint(7700, 9499)} {rng.choice('ABCDEGHJKLMNPRT')}{rng.choice('ABCDEGHJKLMNPRT')}"
+        no = rng.randint(1, 250)
+        v = rng.choice(
+            [f"{pc} {no}", f"{pc.replace(' ', '')} {no}", f"{pc}, huisnummer {no}", f"{pc} nr {no}"]
+        )
+        add(
+            "adres: postcode met huisnummer",
+            "[ADRES]",
+            rng.choice(["mijn postcode en huisnummer: {v}", "{v}", "ik woon op {v}"]).format(v=v),
+            v,
+        )
+    for street in odd_streets:
+        no = rng.randint(1, 150)
+        v = f"{street} {no}"
+        msg = rng.choice(
+            ["ik woon {v} in {t}", "mijn adres is {v}, {t}", "mijn moeder woont op {v}", "adres: {v} te {t}"]
+        ).format(v=v, t=town())
+        add("adres: straatnaam zonder bekend achtervoegsel", "[ADRES]", msg, v)
+    for street in accented:
+        no = rng.randint(1, 150)
+        v = f"{street} {no}"
+        add(
+            "adres: straatnaam niet-ASCII",
+            "[ADRES]",
+            rng.choice(["ik woon {v}", "mijn adres is {v}", "ik woon aan de {v} in {t}"]).format(
+                v=v, t=town()
+            ),
+            v,
+        )
+
+    month_en = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ]
+    birth_shapes = {
+        "dd mm jjjj": lambda d, m, y: f"{d:02d} {m:02d} {y}",
+        "ddmmjjjj": lambda d, m, y: f"{d:02d}{m:02d}{y}",
+        "jjjj/mm/dd": lambda d, m, y: f"{y}/{m:02d}/{d:02d}",
+        "jjjj-mm-dd": lambda d, m, y: f"{y}-{m:02d}-{d:02d}",
+        "d-m-jj": lambda d, m, y: f"{d}-{m}-'{str(y)[2:]}",
+        "d maand jjjj": lambda d, m, y: f"{d} {MONTHS[m - 1]} {y}",
+        "d mnd. jjjj": lambda d, m, y: f"{d} {MONTHS_SHORT[m - 1]}. {y}",
+        "Engels Month d, yyyy": lambda d, m, y: f"{month_en[m - 1]} {d}, {y}",
+        "Engels dth of Month yyyy": lambda d, m, y: f"{d}th of {month_en[m - 1]} {y}",
+        "dd.mm.jjjj": lambda d, m, y: f"{d:02d}.{m:02d}.{y}",
+        "dd_mm_jjjj": lambda d, m, y: f"{d:02d}_{m:02d}_{y}",
+    }
+    birth_contexts = [
+        "ik ben van {v}",
+        "mijn vader is van {v}",
+        "geboren {v}",
+        "geb. {v}",
+        "geboortedatum {v}",
+        "born {v}",
+        "date of birth: {v}",
+        "ik ben op {v} geboren",
+        "{v}",
+    ]
+    for shape, make in birth_shapes.items():
+        for ctx in birth_contexts:
+            d, m, y = rng.randint(1, 28), rng.randint(1, 12), rng.randint(1925, 2010)
+            if ctx == "{v}" and (shape in ("ddmmjjjj", "d-m-jj") or y > 2010):
+                continue  # a bare compact number or two-digit year is no date without a birth word
+            v = make(d, m, y)
+            add(f"geboortedatum: {shape}", "[GEBOORTEDATUM]", ctx.format(v=v), v)
+    return lines
+
+
+# Ordinary messages per class: none of them may change.
+ORDINARY_CLASSES: dict[str, list[str]] = {
+    "tijden": [
+        "om {h}:{mm}",
+        "om {h}.{mm} uur",
+        "is het om {h}:{mm} open?",
+        "rond {h}:{mm} ben ik thuis",
+        "om {h} uur",
+    ],
+    "openingstijden": [
+        "van {h}:00 tot {h2}:00",
+        "{h}:00-{h2}:30",
+        "open van {h}.00 - {h2}.00 uur",
+        "ma-vr {h}:00–{h2}:00",
+        "{h}:{mm} – {h2}:{mm}",
+    ],
+    "prijzen": [
+        "€ {p}",
+        "het kost € {p} per keer",
+        "{p} euro per maand",
+        "EUR {p}",
+        "€{p},-",
+        "maximaal € {big}",
+    ],
+    "postcode alleen": [
+        "{pc}",
+        "mijn postcode is {pc}",
+        "ik woon in {pc} {town}",
+        "{pc4}",
+        "postcode {pc4}",
+        "is er iets in {pc4}?",
+    ],
+    "leeftijden": [
+        "ik ben {age}",
+        "ik ben {age} jaar",
+        "mijn moeder is {age}",
+        "voor mijn zoon van {age}",
+        "mensen van {age} tot {age2} jaar",
+    ],
+    "aantallen": [
+        "ik heb {n} kinderen",
+        "wij zijn met {n} personen",
+        "er staan {n} huizen in onze straat",
+        "{n} huizen verderop",
+        "we wonen met {n} gezinnen in het blok",
+    ],
+    "jaartallen": [
+        "sinds {year}",
+        "sinds {year} mantelzorger",
+        "in {year} verhuisd",
+        "van {year} tot {year2}",
+        "schooljaar {year}-{year2}",
+    ],
+    "landelijke nummers": [
+        "bel 113",
+        "ik heb 113 gebeld",
+        "0800-0113",
+        "0800 0113",
+        "08000113",
+        "14 0592",
+        "bel 14 0592",
+        "112 gebeld",
+        "De Luisterlijn 088 0767 000",
+        "0900-0767",
+    ],
+    "datums zonder jaar of recent": [
+        "op {d}-{m}",
+        "op {d} {month}",
+        "op {d}-{m}-2025",
+        "vanaf {d} {month} 2026",
+        "mijn pas verloopt {d}-{m}-2027",
+    ],
+    "afstanden en lijnen": ["binnen {n} km", "bus {n}{n}", "lijn {n}", "{n}{n} km fietsen", "kamer {n}{n}"],
+    "straat zonder nummer": [
+        "ik woon aan de Kerkstraat",
+        "op de Hoofdweg in {town}",
+        "is dat bij de Brink?",
+        "in de Molenstraat is een buurthuis",
+        "de ijsbaan 3 keer per week",
+    ],
+}
+
+
+def class_ordinary_lines(rng: random.Random) -> list[str]:
+    lines: list[str] = []
+    for cls, templates in ORDINARY_CLASSES.items():
+        for template in templates:
+            for _ in range(4):
+                h = rng.randint(7, 19)
+                message = template.format(
+                    h=h,
+                    h2=h + rng.randint(1, 4),
+                    mm=rng.choice(["00", "15", "30", "45"]),
+                    p=rng.choice(["2,50", "5", "0,75", "12,50", "3.50", "25"]),
+                    big=rng.choice(["1.500", "2.000", "750"]),
+                    pc=f"{rng.randint(7700, 9499)} {rng.choice('ABCDEGHJKLMNPRT')}{rng.choice('ABCDEGHJKLMNPRT')}",
+                    pc4=str(rng.randint(7700, 9499)),
+                    town=rng.choice(TOWNS),
+                    age=rng.randint(4, 99),
+                    age2=rng.randint(4, 99),
+                    n=rng.randint(2, 9),
+                    year=rng.randint(1990, 2026),
+                    year2=rng.randint(1990, 2026),
+                    d=rng.randint(1, 28),
+                    m=rng.randint(1, 12),
+                    month=rng.choice(MONTHS),
+                )
+                lines.append(f"gewoon: {cls}\tRES\t{message}")
+    return lines
+
+
+def report(corpus_dir: Path = HERE) -> str:
+    """Return a table: per class, how many personal messages are redacted and ordinary ones stay."""
+    from socialmap.redaction import normalize, redact, redact_bot_text
+
+    rows: dict[str, list[int]] = {}
+    for line in (corpus_dir / "personal.txt").read_text(encoding="utf-8").splitlines():
+        cls, tags, message, values = line.split("\t")
+        out = redact(message).text
+        ok = personal_ok(out, tags, values, normalize)
+        row = rows.setdefault(cls, [0, 0])
+        row[0] += int(ok)
+        row[1] += 1
+    for line in (corpus_dir / "ordinary.txt").read_text(encoding="utf-8").splitlines():
+        cls, who, message = line.split("\t")
+        out = (redact if who == "RES" else redact_bot_text)(message).text
+        row = rows.setdefault(cls, [0, 0])
+        row[0] += int(out == message)
+        row[1] += 1
+    width = max(len(c) for c in rows)
+    out = [f"{'class'.ljust(width)}  ok/total"]
+    out += [f"{cls.ljust(width)}  {ok}/{total}" for cls, (ok, total) in sorted(rows.items())]
+    return "\n".join(out)
+
+
+def personal_ok(out: str, tags: str, values: str, normalize: object) -> bool:
+    """Return True when no value is left in `out` and every expected tag is there."""
+    norm = normalize  # type: ignore[assignment]
+    for value in values.split(" | "):
+        if value in out or norm(value) in out:  # type: ignore[operator]
+            return False
+    return all(out.count(t) >= tags.split().count(t) for t in tags.split())
+
+
 def main() -> None:
+    if "--report" in sys.argv[1:]:
+        print(report())
+        return
     rng = random.Random(SEED)
-    personal = personal_lines(rng)
-    ordinary = ordinary_lines(rng)
+    personal = personal_lines(rng) + class_personal_lines(random.Random(SEED + 1))
+    ordinary = ordinary_lines(rng) + class_ordinary_lines(random.Random(SEED + 2))
     (HERE / "personal.txt").write_text("\n".join(personal) + "\n", encoding="utf-8")
     (HERE / "ordinary.txt").write_text("\n".join(ordinary) + "\n", encoding="utf-8")
     print(f"personal.txt: {len(personal)} lines, ordinary.txt: {len(ordinary)} lines")
