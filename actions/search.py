@@ -12,7 +12,8 @@ from rasa_sdk.types import DomainDict
 
 from socialmap import advice
 from socialmap.catalog import Catalog
-from socialmap.geo import Geocoder, get_geocoder
+from socialmap.dialogue import looks_like_place_answer
+from socialmap.geo import Geocoder, get_geocoder, parse_postcode
 
 logger = logging.getLogger(__name__)
 
@@ -45,14 +46,18 @@ class ValidateLocationForm(FormValidationAction):
             place = result.place
             return {
                 "location": place.name,
-                "place_name": place.name,
+                # "in de buurt van postcode 7811", never "in de buurt van 7811"
+                "place_name": place.display_name,
                 "municipality": place.municipality,
                 "place_lat": place.lat,
                 "place_lon": place.lon,
                 "location_attempts": 0,
             }
         attempts = int(tracker.get_slot("location_attempts") or 0) + 1
-        if result.status == "outside":
+        if not looks_like_place_answer(text):
+            # A sentence about something else is never echoed back as a place name.
+            dispatcher.utter_message(response="utter_location_not_a_place")
+        elif result.status == "outside":
             dispatcher.utter_message(response="utter_location_outside", place=result.outside_name or text)
         elif result.suggestion:
             dispatcher.utter_message(response="utter_location_suggestion", place=text, suggestion=result.suggestion)
@@ -93,6 +98,47 @@ def refinements_for_this_topic(tracker: Tracker) -> dict[str, Any]:
     return values
 
 
+# Messages whose words may carry a wish ("heb je ook iets met dansen", "koffieochtent in zweeloo").
+WISH_INTENTS = frozenset({"refine_search", "inform"})
+RELAXED_RESPONSES = {
+    ("weekday",): "utter_results_relaxed_day",
+    ("free_only",): "utter_results_relaxed_free",
+    ("weekday", "free_only"): "utter_results_relaxed_day_free",
+}
+
+
+def _wish_message(tracker: Tracker) -> str | None:
+    intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
+    if intent in WISH_INTENTS or intent.startswith("find_"):
+        return str(tracker.latest_message.get("text") or "")
+    return None
+
+
+def search_signal(
+    found: advice.Found, tracker: Tracker, need: str, audience: str | None
+) -> dict[str, Any]:
+    """Return the counts-only facts of one search for the municipality's signals (no resident text)."""
+    location = str(tracker.get_slot("location") or "")
+    postcode = parse_postcode(location) or parse_postcode(str(tracker.get_slot("place_name") or ""))
+    place_name = tracker.get_slot("place_name")
+    if postcode:
+        owner = get_geocoder().geocode(postcode)
+        place_name = owner.place.town if owner.place is not None and owner.place.town else place_name
+    return {
+        "need": need,
+        "subcategory": found.subcategory,
+        "audience": advice.normalise_audience(audience),
+        "place_name": place_name,
+        "municipality": tracker.get_slot("municipality"),
+        "pc4": postcode[:4] if postcode else None,
+        "total": found.total,
+        "nearest_km": found.nearest_km,
+        "radius_km": found.radius_km,
+        "widened": found.widened,
+        "wish_found": found.wish_found,
+    }
+
+
 class ActionSearchServices(Action):
     """Search the social map near the resident's place; pages on for 'meer', narrows for refinements."""
 
@@ -120,16 +166,20 @@ class ActionSearchServices(Action):
         age = tracker.get_slot("age")
         refinements = refinements_for_this_topic(tracker)
         place_name = tracker.get_slot("place_name") or tracker.get_slot("location")
+        audience = tracker.get_slot("audience")
         try:
             found = advice.find(
                 need,
                 float(lat),
                 float(lon),
-                audience=tracker.get_slot("audience"),
+                audience=audience,
                 age=int(age) if age is not None else None,
                 weekday=refinements["weekday"],
                 free_only=bool(refinements["free_only"]),
                 activity=refinements["activity"],
+                message=None if more else _wish_message(tracker),
+                municipality=tracker.get_slot("municipality"),
+                place_words=tuple(str(p) for p in (place_name, tracker.get_slot("location")) if p),
                 exclude=shown,
                 first_page=not more,
                 catalog=self._catalog,
@@ -139,17 +189,29 @@ class ActionSearchServices(Action):
             dispatcher.utter_message(response="utter_search_failed")
             return []
 
+        signal = SlotSet("search_signal", search_signal(found, tracker, need, audience))
         if not found.results:
             response = "utter_no_more_results" if more else "utter_no_results"
             dispatcher.utter_message(response=response, radius_km=f"{found.radius_km:.0f}", place_name=place_name)
-            return [SlotSet("page", float(page))]
-        if not more:  # "meer" goes on from the cards above: no new introduction
-            if found.national:
+            return [SlotSet("page", float(page)), signal]
+        radius = f"{found.radius_km:.0f}"
+        if more:  # "meer" goes on from the cards above: no new introduction, unless it went further
+            if found.more_widened:
+                dispatcher.utter_message(response="utter_results_more_widened", radius_km=radius, place_name=place_name)
+        else:
+            if found.wish_found is False and found.wish:
+                dispatcher.utter_message(response="utter_wish_not_found", wish=found.wish, place_name=place_name)
+            day = refinements["weekday"] or ""
+            if found.relaxed:
+                dispatcher.utter_message(response=RELAXED_RESPONSES[found.relaxed], day=str(day).lower())
+            elif found.wish_found is False:
+                pass  # the wish line already introduced the alternatives
+            elif found.national:
                 dispatcher.utter_message(response="utter_results_national")
-            elif found.widened:
-                dispatcher.utter_message(
-                    response="utter_results_intro_widened", radius_km=f"{found.radius_km:.0f}", place_name=place_name
-                )
+            elif found.far:
+                dispatcher.utter_message(response="utter_results_intro_widened", radius_km=radius, place_name=place_name)
+            elif found.some_far:
+                dispatcher.utter_message(response="utter_results_intro_some_far", radius_km=radius, place_name=place_name)
             else:
                 dispatcher.utter_message(response="utter_results_intro", place_name=place_name)
         for result in found.results:
@@ -159,12 +221,22 @@ class ActionSearchServices(Action):
                 json_message={"type": "result_card", "card": card},
                 **{k: card[k] for k in ("name", "what", "where", "when", "cost", "contact", "route_url")},
             )
-        dispatcher.utter_message(response="utter_results_actions")
-        return [
+        if found.near_miss is not None:
+            dispatcher.utter_message(
+                response="utter_near_miss", name=found.near_miss.name, ages=advice.age_text(found.near_miss)
+            )
+        free_already = found.all_free or bool(refinements["free_only"])
+        dispatcher.utter_message(response="utter_results_actions_all_free" if free_already else "utter_results_actions")
+        events: list[EventType] = [
             SlotSet("page", float(page)),
             SlotSet("shown_services", shown + found.shown_ids),
             *[SlotSet(name, value) for name, value in refinements.items() if value != tracker.get_slot(name)],
+            signal,
         ]
+        if found.wish and found.wish_found and not refinements["activity"]:
+            # A wish read from the message's words holds for "meer" too.
+            events.append(SlotSet("activity", found.wish))
+        return events
 
 
 class ActionForgetLocation(Action):

@@ -65,7 +65,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
-from rasa_addons import logging_filter
+from rasa_addons import logging_filter, turn_guard
 from socialmap.privacy import ContactVault, Redaction, redact
 from socialmap.settings import Deployment, SettingsError, get_settings
 
@@ -150,6 +150,7 @@ def install_runtime_guards() -> None:
     """Install the log redaction filter and the action guard (idempotent)."""
     logging_filter.install()
     install_action_guard()
+    turn_guard.install_slot_protection()
 
 
 # --- shared helpers ---------------------------------------------------------
@@ -348,6 +349,14 @@ class RedactingRestInput(RestInput):
                 if not already:
                     apology = await technical_problem_message(_agent_of(request.app), sender_id, self.name())
                     await collector.send_response(sender_id, apology)
+            collector.messages = turn_guard.without_repeats(collector.messages)
+
+            async def send(message: dict[str, Any]) -> None:
+                await collector.send_response(sender_id, message)
+
+            await turn_guard.complete_turn(
+                _agent_of(request.app), sender_id, self.name(), safe_text, collector.messages, send
+            )
             return response.json(collector.messages)
 
         return webhook
@@ -406,9 +415,12 @@ class RedactingSocketIOOutput(OutputChannel):
         self.sio = sio
         self.bot_message_evt = bot_message_evt
         self.sent = 0
+        self.ledger = turn_guard.TurnLedger()
 
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
-        """Emit the whole message at once (Rasa's channel splits text and buttons)."""
+        """Emit the whole message at once (Rasa's channel splits text and buttons); never a repeat in one turn."""
+        if not self.ledger.admit(message):
+            return
         await self.sio.emit(self.bot_message_evt, bot_uttered_payload(message), room=recipient_id)
         self.sent += 1
 
@@ -560,3 +572,10 @@ class RedactingSocketIOInput(SocketIOInput):
         if state.action_failed or (crashed and output.sent == 0):
             apology = await technical_problem_message(_agent_of(self.app), sender_id, self.name())
             await output.send_response(sender_id, apology)
+
+        async def send(message: dict[str, Any]) -> None:
+            await output.send_response(sender_id, message)
+
+        await turn_guard.complete_turn(
+            _agent_of(self.app), sender_id, self.name(), safe_text, output.ledger.sent, send
+        )

@@ -27,9 +27,10 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 def responses_used_elsewhere() -> set[str]:
     """Return the responses that code under actions/ and web/ sends, that forms ask with, and utter_default."""
     names: set[str] = {"utter_default"}  # sent by Rasa's own action_default_fallback
-    for folder in ("actions", "web", "rasa_addons"):
-        for path in (ROOT / folder).rglob("*.py"):
-            names.update(re.findall(r"[\"'](utter_[a-z_]+)[\"']", path.read_text(encoding="utf-8")))
+    sources = [p for folder in ("actions", "web", "rasa_addons") for p in (ROOT / folder).rglob("*.py")]
+    sources.append(ROOT / "socialmap" / "dialogue.py")  # the conversation-repair tables the fallback uses
+    for path in sources:
+        names.update(re.findall(r"[\"'](utter_[a-z_]+)[\"']", path.read_text(encoding="utf-8")))
     domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
     for form in (domain.get("forms") or {}).values():
         names.update(f"utter_ask_{slot}" for slot in form.get("required_slots", []))

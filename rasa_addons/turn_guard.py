@@ -1,0 +1,170 @@
+"""The channel's promise for every resident message, whatever Rasa did with it.
+
+TurnGuardPolicy (rasa_addons/policies.py) keeps the dialogue itself from looping.
+This module is the last line, in the channel, after Rasa handled a message:
+
+* **No floods.** A message identical to one already sent in this turn
+  (same text and buttons) is not sent again.
+* **Never silent.** When the assistant is not paused and sent nothing, the
+  resident gets `utter_how_can_i_help` (a friendly question with the topic
+  buttons), rendered by Rasa's NLG and stored in the tracker like any reply.
+* **113 in every state.** A crisis message that got no 113 (the conversation is
+  paused because a medewerker holds it, or anything went wrong) gets
+  `utter_crisis` at once; a held or waiting ticket is flagged urgent so the
+  console shows it first and in red.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+
+from rasa.core.actions.action import create_bot_utterance
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from socialmap import safety
+
+logger = logging.getLogger(__name__)
+
+CRISIS_RESPONSE = "utter_crisis"
+SILENCE_RESPONSE = "utter_how_can_i_help"
+CRISIS_MARKERS = ("113",)
+
+
+def message_key(message: dict[str, Any]) -> tuple[str, tuple[str, ...]]:
+    """Return what makes two bot messages the same to a resident: the text and the button payloads."""
+    buttons = message.get("buttons") or message.get("quick_replies") or []
+    payloads = tuple(str(b.get("payload", "")) for b in buttons if isinstance(b, dict))
+    return (str(message.get("text") or ""), payloads)
+
+
+class TurnLedger:
+    """What was sent to the resident in one turn."""
+
+    def __init__(self) -> None:
+        self._keys: set[tuple[str, tuple[str, ...]]] = set()
+        self.sent: list[dict[str, Any]] = []
+
+    def admit(self, message: dict[str, Any]) -> bool:
+        """Return True when `message` may be sent (it was not sent in this turn already); record it."""
+        key = message_key(message)
+        if key in self._keys and (key[0] or key[1]):
+            logger.warning("dropped a repeated bot message in one turn (%s)", message.get("utter_action") or "text")
+            return False
+        self._keys.add(key)
+        self.sent.append(message)
+        return True
+
+
+def without_repeats(messages: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Return the messages with every repeat (same text and buttons) after the first removed."""
+    ledger = TurnLedger()
+    return [m for m in messages if ledger.admit(m)]
+
+
+def _said_113(messages: Iterable[dict[str, Any]]) -> bool:
+    return any(any(marker in str(m.get("text") or "") for marker in CRISIS_MARKERS) for m in messages)
+
+
+def _is_crisis(text: str, tracker: DialogueStateTracker | None) -> bool:
+    if safety.is_crisis(text):
+        return True
+    latest = tracker.latest_message if tracker is not None else None
+    intent = (latest.intent or {}).get("name") if latest is not None else None
+    return intent == "crisis" and latest is not None and latest.text == text
+
+
+async def _render(agent: Any, name: str, tracker: DialogueStateTracker, channel_name: str) -> dict[str, Any] | None:
+    try:
+        message = await agent.nlg.generate(name, tracker, channel_name)
+    except Exception as exc:
+        logger.error("could not render %s: %s", name, type(exc).__name__)
+        return None
+    if not message:
+        return None
+    message = dict(message)
+    message["utter_action"] = name
+    return message
+
+
+def _flag_urgent(sender_id: str) -> None:
+    from socialmap.handoff import HandoffQueue
+    from socialmap.settings import get_settings
+
+    HandoffQueue(db_url=get_settings().db_url).mark_urgent(sender_id, "crisis")
+
+
+async def complete_turn(
+    agent: Any,
+    sender_id: str,
+    channel_name: str,
+    text: str,
+    sent: list[dict[str, Any]],
+    send: Callable[[dict[str, Any]], Awaitable[Any]],
+) -> list[dict[str, Any]]:
+    """Send what the turn still owes the resident (113, or any answer at all); return what was added."""
+    if agent is None or getattr(agent, "tracker_store", None) is None:
+        return []
+    added: list[dict[str, Any]] = []
+    try:
+        async with agent.lock_store.lock(sender_id):
+            tracker = await agent.tracker_store.retrieve(sender_id)
+            if tracker is None:
+                return []
+            paused = tracker.is_paused()
+            owed: str | None = None
+            if _is_crisis(text, tracker) and not _said_113(sent):
+                owed = CRISIS_RESPONSE
+            elif not sent and not paused:
+                owed = SILENCE_RESPONSE
+            if owed is None:
+                return []
+            message = await _render(agent, owed, tracker, channel_name)
+            if message is None:
+                return []
+            tracker.update(create_bot_utterance(dict(message)))
+            await agent.tracker_store.save(tracker)
+    except Exception as exc:  # the resident must still get the answer, even if storing it failed
+        logger.error("turn guard could not read or store the tracker: %s", type(exc).__name__)
+        return added
+    await send(message)
+    added.append(message)
+    if owed == CRISIS_RESPONSE and paused:
+        try:
+            await asyncio.to_thread(_flag_urgent, sender_id)
+        except Exception as exc:
+            logger.error("could not flag the conversation urgent: %s", type(exc).__name__)
+    logger.info("turn guard added %s for a resident turn", owed)
+    return added
+
+
+# --- slots that stay true while a form asks -------------------------------------------
+
+_original_extract_run: Any = None
+
+
+async def _extract_slots_keeping_protected(self: Any, output_channel: Any, nlg: Any, tracker: Any, domain: Any) -> Any:
+    from rasa.shared.core.events import SlotSet
+
+    from socialmap.dialogue import protected_slots
+
+    events = await _original_extract_run(self, output_channel, nlg, tracker, domain)
+    protected = protected_slots(tracker.active_loop_name)
+    if not protected:
+        return events
+    kept = [e for e in events if not (isinstance(e, SlotSet) and e.key in protected)]
+    if len(kept) != len(events):
+        logger.debug("kept %d slot(s) unchanged while %s asks", len(events) - len(kept), tracker.active_loop_name)
+    return kept
+
+
+def install_slot_protection() -> None:
+    """Make `action_extract_slots` leave a form's protected slots alone (idempotent)."""
+    global _original_extract_run
+    from rasa.core.actions.action import ActionExtractSlots
+
+    if _original_extract_run is None:
+        _original_extract_run = ActionExtractSlots.run
+        ActionExtractSlots.run = _extract_slots_keeping_protected  # type: ignore[method-assign]
