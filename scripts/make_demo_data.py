@@ -1467,6 +1467,11 @@ LOCAL_MEETING = {
     "neighbour_help",
 }
 
+# Schemes of the municipality (minima, bijstand, Wmo, mantelzorg) for its own residents only:
+# their service area says "Alleen voor inwoners van de gemeente ...".
+RESIDENTS_ONLY = {"discount_pass", "special_assistance", "carer_appreciation", "short_stay", "day_care",
+                  "carer_consultant", "respite_care", "regiotaxi", "welcome_vulnerable"}  # fmt: skip
+
 # Sub-categories that a municipality offers once (a second copy would be a duplicate).
 ONCE_PER_MUNICIPALITY = {"carer_consultant", "carer_appreciation", "discount_pass", "youth_fund",
                          "special_assistance", "regiotaxi", "helpline", "buddy", "respite_care", "welcome_vulnerable"}  # fmt: skip
@@ -2003,19 +2008,26 @@ class Builder:
         )
         for code in offer.languages:
             self.add("language", service_id=service_id, name=LANGUAGE_NAMES[code], code=code)
-        if offer.area == "woonplaats":
+        if offer.subcategory in RESIDENTS_ONLY:
+            self.add(
+                "service_area",
+                service_id=service_id,
+                name=municipality,
+                description=f"Alleen voor inwoners van de gemeente {municipality}.",
+            )
+        elif offer.area == "woonplaats":
             self.add(
                 "service_area",
                 service_id=service_id,
                 name=venue_town.name,
-                description=f"Voor inwoners van {venue_town.name} en omgeving.",
+                description=f"Voor {venue_town.name} en omgeving. Iedereen is welkom.",
             )
         else:
             self.add(
                 "service_area",
                 service_id=service_id,
                 name=municipality,
-                description=f"Voor inwoners van de gemeente {municipality}.",
+                description=f"In de gemeente {municipality}. Iedereen is welkom.",
             )
         self.link(service_id, offer.subcategory)
         self.link(service_id, taxonomy.category_of(offer.subcategory))
@@ -2335,7 +2347,12 @@ and the service area `Nederland`. Every local service has one physical
 location, an address whose `region` is its municipality, a service area (the
 municipality, or the village for meeting places), a cost option in EUR, a
 contact, a phone number and its languages; most have a weekly or monthly
-schedule.
+schedule. The municipality's own schemes (meedoenregeling, bijzondere
+bijstand, mantelzorgwaardering, Wmo care such as logeeropvang, dagbesteding,
+respijtzorg and the regiotaxi, the mantelzorgconsulent, Kwartier maken) are in
+every municipality, and their service area says "Alleen voor inwoners van de
+gemeente ...": the assistant shows them only to that municipality's residents.
+Activities and meeting places welcome anyone ("Iedereen is welkom").
 
 The places come from `socialmap/data/gazetteer/drenthe.csv`. After that file
 changes, run the generator again and commit the result:

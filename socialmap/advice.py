@@ -11,10 +11,15 @@ discount schemes.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from socialmap import wishes
 from socialmap.catalog import Catalog
+from socialmap.geo import load_gazetteer
 from socialmap.search import (
+    DEFAULT_RADIUS_KM,
+    MAX_PAGE_SIZE,
+    WIDEN_STEPS_KM,
     SearchError,
     SearchPage,
     SearchQuery,
@@ -23,13 +28,21 @@ from socialmap.search import (
     parse_weekday,
     search,
 )
-from socialmap.taxonomy import AUDIENCE_SYNONYMS, AUDIENCES, CATEGORIES, SUBCATEGORIES
+from socialmap.taxonomy import (
+    AUDIENCE_SYNONYMS,
+    AUDIENCES,
+    CATEGORIES,
+    SUBCATEGORIES,
+    YOUNG_AUDIENCES,
+    YOUTH_MAX_AGE,
+)
+from socialmap.wishes import Wish
 
 # How many candidates one search fetches; the resident sees three at a time.
 CANDIDATES = 40
 PAGE_SIZE = 3
-# Youth offers are for 15-24 (taxonomy "jongeren"); older people asking are no youth question.
-YOUTH_MAX_AGE = 24
+# Enough for every page within a radius; a resident never reads more than this.
+MAX_CANDIDATES = 200
 
 
 @dataclass(frozen=True)
@@ -140,6 +153,113 @@ class Found:
     has_more: bool
     national: bool = False
     shown_ids: list[str] = field(default_factory=list)
+    # Filters that left nothing and were dropped to show something: "weekday", "free_only".
+    relaxed: tuple[str, ...] = ()
+    wish: str | None = None  # the wish as the resident will read it back ("dansen")
+    wish_found: bool | None = None  # None: no wish; False: the cards are the closest alternatives
+    near_miss: SearchResult | None = None  # a nearer service left out by age only
+    total: int = 0  # services that fit within the radius
+    more_widened: bool = False  # "meer" went past the first page's radius
+    subcategory: str | None = None  # the sub-category the search was narrowed to, if any
+    first_radius_km: float = 0.0
+
+    @property
+    def nearest_km(self) -> float | None:
+        distances = [r.distance_km for r in self.results if r.distance_km is not None]
+        return min(distances) if distances else None
+
+    @property
+    def all_free(self) -> bool:
+        return bool(self.results) and all(r.is_free for r in self.results)
+
+    @property
+    def far(self) -> bool:
+        """Every local card lies beyond the default radius: 'Dichtbij vond ik weinig' is true."""
+        nearest = self.nearest_km
+        return nearest is not None and nearest > DEFAULT_RADIUS_KM
+
+    @property
+    def some_far(self) -> bool:
+        return any(r.distance_km is not None and r.distance_km > DEFAULT_RADIUS_KM for r in self.results)
+
+
+def is_young(age: int | None, audience: str | None, need: str | None) -> bool:
+    """Return True when the search is for a young person (or a parent asking for one)."""
+    if age is not None:
+        return age <= YOUTH_MAX_AGE
+    return audience in YOUNG_AUDIENCES or need == "youth"
+
+
+def _for_young(result: SearchResult) -> bool:
+    return bool(set(result.audiences) & YOUNG_AUDIENCES) or (
+        result.max_age is not None and result.max_age <= YOUTH_MAX_AGE
+    )
+
+
+def age_text(result: SearchResult) -> str:
+    """Return who a service is for by age, in short Dutch: 'voor 18+', 'voor 15 tot 24 jaar', 'tot 17 jaar'."""
+    low, high = result.min_age, result.max_age
+    if low is not None and high is not None:
+        return f"voor {low:.0f} tot {high:.0f} jaar"
+    if low is not None:
+        return f"voor {low:.0f}+"
+    if high is not None:
+        return f"tot {high:.0f} jaar"
+    return ""
+
+
+def _all(query: SearchQuery, catalog: Catalog | None) -> SearchPage:
+    """Return every fitting service within the (auto-widened) radius, nearest first."""
+    first = search(replace(query, page=0, page_size=MAX_PAGE_SIZE), catalog)
+    results = list(first.results)
+    page = first
+    while page.has_more and len(results) < MAX_CANDIDATES:
+        page = search(
+            replace(query, radius_km=first.radius_km, page=page.page + 1, page_size=MAX_PAGE_SIZE), catalog
+        )
+        results += page.results
+    return SearchPage(results, first.total, first.radius_km, first.widened, 0, False)
+
+
+def _with_relaxing(query: SearchQuery, catalog: Catalog | None) -> tuple[SearchPage, tuple[str, ...]]:
+    """Return the results, dropping a filter that leaves nothing (day first, then cost) and saying which."""
+    page = _all(query, catalog)
+    if page.results or (query.weekday is None and not query.free_only):
+        return page, ()
+    attempts: list[tuple[tuple[str, ...], SearchQuery]] = []
+    if query.weekday is not None:
+        attempts.append((("weekday",), replace(query, weekday=None)))
+    if query.free_only:
+        attempts.append((("free_only",), replace(query, free_only=False)))
+    if query.weekday is not None and query.free_only:
+        attempts.append((("weekday", "free_only"), replace(query, weekday=None, free_only=False)))
+    for relaxed, loose in attempts:
+        loose_page = _all(loose, catalog)
+        if loose_page.results:
+            return loose_page, relaxed
+    return page, ()
+
+
+def _order(results: list[SearchResult], young: bool) -> list[SearchResult]:
+    """Return the results nearest first; for a young person, services for young people first."""
+    if not young:
+        return results
+    return sorted(results, key=lambda r: (not _for_young(r),))  # stable: distance order stays
+
+
+def _wish_ids(catalog: Catalog, wish: Wish, in_names: bool) -> tuple[str, ...]:
+    return tuple(sorted(catalog.services_matching(wish.alternatives, in_names=in_names)))
+
+
+def _vocabulary(catalog: Catalog) -> frozenset[str]:
+    try:
+        return catalog.vocabulary()
+    except Exception:  # an empty or older database: no spelling step, the rest still works
+        return frozenset()
+
+
+def _is_place(word: str) -> bool:
+    return load_gazetteer().lookup(word) is not None
 
 
 def find(
@@ -152,14 +272,32 @@ def find(
     weekday: str | None = None,
     free_only: bool = False,
     activity: str | None = None,
+    message: str | None = None,
+    municipality: str | None = None,
+    place_words: tuple[str, ...] = (),
     exclude: list[str] | None = None,
     first_page: bool = True,
     catalog: Catalog | None = None,
 ) -> Found:
-    """Return the next three results for this resident, skipping those already shown."""
+    """Return the next three results for this resident, skipping those already shown.
+
+    - Only what applies: a municipality's schemes only for its residents, youth-only
+      services only for young people (or a parent asking), age limits kept.
+    - A wish (`activity`, or activity words in `message`) narrows the search; when it
+      is not in the map, `wish_found` is False and the cards are the closest alternatives.
+    - A day or cost filter that leaves nothing is dropped and named in `relaxed`.
+    - Paging (`first_page=False`) goes on through everything within the radius, then
+      widens (`more_widened`).
+    """
+    catalog = catalog or Catalog()
     audience_code = normalise_audience(audience)
-    plan = plan_for(need, activity, age)
-    query = SearchQuery(
+    young = is_young(age, audience_code, need)
+    wish = wishes.extract(
+        activity, message, _vocabulary(catalog), not_wishes=place_words, is_place=_is_place
+    )
+    plan = plan_for(need, wishes.hint_text(wish) or activity, age)
+    narrowed = plan.subcategories[0] if len(plan.subcategories) == 1 and not plan.groups else None
+    base = SearchQuery(
         lat=lat,
         lon=lon,
         category=plan.category,
@@ -168,12 +306,62 @@ def find(
         age=age,
         free_only=free_only,
         weekday=weekday_index(weekday),
+        municipality=municipality,
+        include_youth_only=young,
         page=0,
         page_size=CANDIDATES,
     )
-    page: SearchPage = search(query, catalog)
+    wish_found: bool | None = None
+    page: SearchPage | None = None
+    relaxed: tuple[str, ...] = ()
+    if wish is not None:
+        strong = _wish_ids(catalog, wish, in_names=True)
+        page, relaxed = _with_relaxing(replace(base, only_ids=strong), catalog)
+        wish_found = bool(page.results)
+        if not wish_found and narrowed is not None:
+            # "logeeropvang" is the sub-category itself: its services are what was asked for.
+            page, relaxed = _with_relaxing(base, catalog)
+            wish_found = bool(page.results)
+        if not wish_found:
+            broad = plan_for(need, None, age)
+            base = replace(base, category=broad.category, subcategories=broad.subcategories)
+            plan = broad
+            weak = _wish_ids(catalog, wish, in_names=False)
+            near, relaxed_near = _with_relaxing(replace(base, only_ids=weak), catalog)
+            rest, relaxed = _with_relaxing(base, catalog)
+            if near.results and len(relaxed_near) <= len(relaxed):
+                ids = {r.service_id for r in near.results}
+                merged = near.results + [r for r in rest.results if r.service_id not in ids]
+                page = SearchPage(merged, len(merged), rest.radius_km, rest.widened, 0, False)
+                relaxed = relaxed_near if not rest.results else relaxed
+            else:
+                page = rest
+    if page is None:
+        page, relaxed = _with_relaxing(base, catalog)
+    first_radius = page.radius_km
     seen = set(exclude or [])
-    candidates = [r for r in page.results if r.service_id not in seen]
+    candidates = [r for r in _order(page.results, young) if r.service_id not in seen]
+    more_widened = False
+    radius = first_radius
+    if not first_page and len(candidates) < PAGE_SIZE:
+        # Everything within the radius is shown: go on further away, and say so.
+        for wider in (r for r in (*WIDEN_STEPS_KM, 150.0) if r > first_radius):
+            query = replace(base, radius_km=wider)
+            if wish is not None and wish_found:
+                query = replace(query, only_ids=_wish_ids(catalog, wish, in_names=True))
+            if "weekday" in relaxed:
+                query = replace(query, weekday=None)
+            if "free_only" in relaxed:
+                query = replace(query, free_only=False)
+            further = _all(query, catalog)
+            known = {r.service_id for r in candidates} | seen
+            extra = [r for r in _order(further.results, young) if r.service_id not in known]
+            if extra:
+                candidates += extra
+                radius = wider
+                more_widened = True
+            if len(candidates) >= PAGE_SIZE:
+                break
     chosen: list[SearchResult] = []
     if first_page and plan.groups:
         for group in plan.groups:
@@ -187,14 +375,41 @@ def find(
             chosen.append(result)
     chosen = chosen[:PAGE_SIZE]
     remaining = len(candidates) - len(chosen)
+    near_miss = _near_miss(base, chosen, catalog) if age is not None and chosen else None
     return Found(
         results=chosen,
-        radius_km=page.radius_km,
-        widened=page.widened,
-        has_more=remaining > 0 or page.has_more,
+        radius_km=radius,
+        widened=page.widened or more_widened,
+        has_more=remaining > 0 or radius < WIDEN_STEPS_KM[-1],
         national=bool(chosen) and all(r.distance_km is None for r in chosen),
         shown_ids=[r.service_id for r in chosen],
+        relaxed=relaxed,
+        wish=wish.text if wish else None,
+        wish_found=wish_found,
+        near_miss=near_miss,
+        total=len(page.results),
+        more_widened=more_widened,
+        subcategory=narrowed,
+        first_radius_km=first_radius,
     )
+
+
+def _near_miss(query: SearchQuery, chosen: list[SearchResult], catalog: Catalog) -> SearchResult | None:
+    """Return a service nearer than the last card that only the age kept out, or None."""
+    limit = max((r.distance_km for r in chosen if r.distance_km is not None), default=None)
+    if limit is None:
+        return None
+    loose = search(replace(query, age=None, include_youth_only=True, radius_km=max(limit, 0.1), page_size=10), catalog)
+    shown = {r.service_id for r in chosen}
+    for result in loose.results:
+        if result.service_id in shown or (result.min_age is None and result.max_age is None):
+            continue
+        if query.age is not None and (
+            (result.min_age is not None and query.age < result.min_age)
+            or (result.max_age is not None and query.age > result.max_age)
+        ):
+            return result
+    return None
 
 
 def card(result: SearchResult, place_name: str | None = None) -> dict[str, str]:

@@ -229,6 +229,12 @@ class Place:
     kind: str  # "postcode" | "woonplaats" | "gemeente"
     postcode: str | None = None  # normalised "9401" or "9401 AB"
     source: str = "gazetteer"  # "gazetteer" | "pdok"
+    town: str | None = None  # for a postcode: the woonplaats it lies in, when known
+
+    @property
+    def display_name(self) -> str:
+        """Return the place as a sentence can name it: "Zweeloo", "postcode 7811"."""
+        return f"postcode {self.name}" if self.kind == "postcode" else self.name
 
 
 @dataclass(frozen=True)
@@ -405,7 +411,14 @@ class Gazetteer:
         if owner is None:
             return None
         return Place(
-            postcode, owner.municipality, PROVINCE, owner.lat, owner.lon, "postcode", postcode=postcode
+            postcode,
+            owner.municipality,
+            PROVINCE,
+            owner.lat,
+            owner.lon,
+            "postcode",
+            postcode=postcode,
+            town=owner.name,
         )
 
     def closest(self, key: str, cutoff: float) -> Place | None:
@@ -764,7 +777,8 @@ def _place_from_doc(doc: dict[str, Any], postcode: str | None) -> Place | None:
         code = postcode if postcode and len(postcode) == 4 else parse_postcode(str(doc.get("postcode") or ""))
         if code is None:
             return None
-        return Place(code, municipality, province, lat, lon, "postcode", postcode=code, source="pdok")
+        town = str(doc.get("woonplaatsnaam") or "") or None
+        return Place(code, municipality, province, lat, lon, "postcode", postcode=code, source="pdok", town=town)
     if kind_raw == "gemeente":
         return Place(municipality, municipality, province, lat, lon, "gemeente", source="pdok")
     if kind_raw in {"woonplaats", "weg", "adres"}:

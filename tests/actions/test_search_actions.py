@@ -31,7 +31,7 @@ def slots_of(events: list[dict[str, Any]]) -> dict[str, Any]:
     return {e["name"]: e["value"] for e in events if e["event"] == "slot"}
 
 
-ASSEN = {"place_name": "Assen", "location": "Assen", "place_lat": 52.9925, "place_lon": 6.5649}
+ASSEN = {"place_name": "Assen", "location": "Assen", "municipality": "Assen", "place_lat": 52.9925, "place_lon": 6.5649}
 
 
 def validate(text: str, slots: dict[str, Any] | None = None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -87,7 +87,7 @@ async def test_carer_gets_respite_consultant_and_peers_side_by_side(demo_catalog
     assert len(found) == 3
     assert {c["what"] for c in found[1:]} == {"Mantelzorgconsulent", "Lotgenotengroep"}
     assert found[0]["what"] in {"Respijtzorg", "Logeeropvang", "Dagbesteding"}
-    assert messages[-1]["response"] == "utter_results_actions"
+    assert messages[-1]["response"] == "utter_results_actions_all_free"  # all three are free
     assert len(slots_of(events)["shown_services"]) == 3
 
 
