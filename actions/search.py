@@ -10,7 +10,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from socialmap import advice
+from socialmap import advice, wishes
 from socialmap.catalog import Catalog
 from socialmap.dialogue import looks_like_place_answer
 from socialmap.geo import Geocoder, get_geocoder, parse_postcode
@@ -114,6 +114,17 @@ def _wish_message(tracker: Tracker) -> str | None:
     return None
 
 
+def _activity_now(tracker: Tracker, message: str | None, remembered: str | None) -> str | None:
+    """Return the wish to search for: this message's activity entity, or none when its words name
+    a new activity ("en iets met zwemmen?"), else the one remembered for this topic."""
+    for entity in tracker.latest_message.get("entities") or []:
+        if entity.get("entity") == "activity" and entity.get("value"):
+            return str(entity["value"])
+    if message and wishes.extract(None, message) is not None:
+        return None
+    return remembered
+
+
 def search_signal(
     found: advice.Found, tracker: Tracker, need: str, audience: str | None
 ) -> dict[str, Any]:
@@ -167,6 +178,8 @@ class ActionSearchServices(Action):
         refinements = refinements_for_this_topic(tracker)
         place_name = tracker.get_slot("place_name") or tracker.get_slot("location")
         audience = tracker.get_slot("audience")
+        message = None if more else _wish_message(tracker)
+        activity = _activity_now(tracker, message, refinements["activity"])
         try:
             found = advice.find(
                 need,
@@ -176,8 +189,8 @@ class ActionSearchServices(Action):
                 age=int(age) if age is not None else None,
                 weekday=refinements["weekday"],
                 free_only=bool(refinements["free_only"]),
-                activity=refinements["activity"],
-                message=None if more else _wish_message(tracker),
+                activity=activity,
+                message=message,
                 municipality=tracker.get_slot("municipality"),
                 place_words=tuple(str(p) for p in (place_name, tracker.get_slot("location")) if p),
                 exclude=shown,
@@ -233,8 +246,8 @@ class ActionSearchServices(Action):
             *[SlotSet(name, value) for name, value in refinements.items() if value != tracker.get_slot(name)],
             signal,
         ]
-        if found.wish and found.wish_found and not refinements["activity"]:
-            # A wish read from the message's words holds for "meer" too.
+        if found.wish and found.wish_found and found.wish != tracker.get_slot("activity"):
+            # A wish read from the message's words holds for "meer" and later refinements too.
             events.append(SlotSet("activity", found.wish))
         return events
 

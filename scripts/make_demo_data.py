@@ -1470,7 +1470,7 @@ LOCAL_MEETING = {
 # Schemes of the municipality (minima, bijstand, Wmo, mantelzorg) for its own residents only:
 # their service area says "Alleen voor inwoners van de gemeente ...".
 RESIDENTS_ONLY = {"discount_pass", "special_assistance", "carer_appreciation", "short_stay", "day_care",
-                  "carer_consultant", "respite_care", "regiotaxi", "welcome_vulnerable"}  # fmt: skip
+                  "carer_consultant", "respite_care", "regiotaxi", "welcome_vulnerable", "youth_fund"}  # fmt: skip
 
 # Sub-categories that a municipality offers once (a second copy would be a duplicate).
 ONCE_PER_MUNICIPALITY = {"carer_consultant", "carer_appreciation", "discount_pass", "youth_fund",
@@ -2349,7 +2349,8 @@ municipality, or the village for meeting places), a cost option in EUR, a
 contact, a phone number and its languages; most have a weekly or monthly
 schedule. The municipality's own schemes (meedoenregeling, bijzondere
 bijstand, mantelzorgwaardering, Wmo care such as logeeropvang, dagbesteding,
-respijtzorg and the regiotaxi, the mantelzorgconsulent, Kwartier maken) are in
+respijtzorg and the regiotaxi, the mantelzorgconsulent, Kwartier maken, the
+Jeugdfonds desk of the municipality) are in
 every municipality, and their service area says "Alleen voor inwoners van de
 gemeente ...": the assistant shows them only to that municipality's residents.
 Activities and meeting places welcome anyone ("Iedereen is welkom").

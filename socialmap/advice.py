@@ -14,8 +14,9 @@ import re
 from dataclasses import dataclass, field, replace
 
 from socialmap import wishes
-from socialmap.catalog import Catalog
+from socialmap.catalog import Catalog, fold_words
 from socialmap.geo import load_gazetteer
+from socialmap.schedule import clock_text, days_text, hours_on, open_weekdays, opening_text, rules_from_json
 from socialmap.search import (
     DEFAULT_RADIUS_KM,
     MAX_PAGE_SIZE,
@@ -28,6 +29,7 @@ from socialmap.search import (
     parse_weekday,
     search,
 )
+from socialmap.settings import WEEKDAYS_NL
 from socialmap.taxonomy import (
     AUDIENCE_SYNONYMS,
     AUDIENCES,
@@ -43,6 +45,13 @@ CANDIDATES = 40
 PAGE_SIZE = 3
 # Enough for every page within a radius; a resident never reads more than this.
 MAX_CANDIDATES = 200
+# A service this many years out of the resident's age is worth a word ("alleen voor 18+").
+NEAR_MISS_YEARS = 3
+# Needs where activity words say what a scheme pays for, not what to look for.
+NO_WISH_NEEDS = frozenset({"money"})
+# Needs where a young person also gets the youth offers (youth work, a buddy, sport).
+YOUTH_TOO = frozenset({"meeting", "newcomer"})
+YOUTH_SUBCATEGORIES = ("youth_work", "buddy", "youth_sport")
 
 
 @dataclass(frozen=True)
@@ -262,6 +271,69 @@ def _is_place(word: str) -> bool:
     return load_gazetteer().lookup(word) is not None
 
 
+def _prepare(
+    need: str | None,
+    lat: float,
+    lon: float,
+    audience: str | None,
+    age: int | None,
+    weekday: str | None,
+    free_only: bool,
+    activity: str | None,
+    message: str | None,
+    municipality: str | None,
+    place_words: tuple[str, ...],
+    catalog: Catalog,
+) -> tuple[Plan, SearchQuery, bool, Wish | None]:
+    """Return the plan, the query before any wish or relaxing, whether it is for a young person, and the wish."""
+    audience_code = normalise_audience(audience)
+    young = is_young(age, audience_code, need)
+    wish = None
+    if need not in NO_WISH_NEEDS:
+        wish = wishes.extract(activity, message, _vocabulary(catalog), not_wishes=place_words, is_place=_is_place)
+    plan = plan_for(need, wishes.hint_text(wish) or activity, age)
+    if age is not None and age <= YOUTH_MAX_AGE and need in YOUTH_TOO and len(plan.subcategories) != 1:
+        # A 16-year-old who is new here or wants company: youth offers belong in the search.
+        own = tuple(code for code, term in SUBCATEGORIES.items() if term.parent == plan.category)
+        plan = Plan(None, subcategories=own + YOUTH_SUBCATEGORIES, groups=plan.groups, audience=plan.audience)
+    base = SearchQuery(
+        lat=lat,
+        lon=lon,
+        category=plan.category,
+        subcategories=plan.subcategories,
+        audience=audience_code if audience_code and audience_code != "iedereen" else None,
+        age=age,
+        free_only=free_only,
+        weekday=weekday_index(weekday),
+        municipality=municipality,
+        include_youth_only=young,
+        page=0,
+        page_size=CANDIDATES,
+    )
+    return plan, base, young, wish
+
+
+def matching_ids(
+    need: str | None,
+    lat: float,
+    lon: float,
+    radius_km: float,
+    *,
+    audience: str | None = None,
+    age: int | None = None,
+    weekday: str | None = None,
+    free_only: bool = False,
+    municipality: str | None = None,
+    catalog: Catalog | None = None,
+) -> set[str]:
+    """Return the ids of every service that fits this resident's need and filters within `radius_km`."""
+    catalog = catalog or Catalog()
+    _plan, base, _young, _wish = _prepare(
+        need, lat, lon, audience, age, weekday, free_only, None, None, municipality, (), catalog
+    )
+    return {r.service_id for r in _all(replace(base, radius_km=radius_km), catalog).results}
+
+
 def find(
     need: str | None,
     lat: float,
@@ -290,27 +362,10 @@ def find(
       widens (`more_widened`).
     """
     catalog = catalog or Catalog()
-    audience_code = normalise_audience(audience)
-    young = is_young(age, audience_code, need)
-    wish = wishes.extract(
-        activity, message, _vocabulary(catalog), not_wishes=place_words, is_place=_is_place
+    plan, base, young, wish = _prepare(
+        need, lat, lon, audience, age, weekday, free_only, activity, message, municipality, place_words, catalog
     )
-    plan = plan_for(need, wishes.hint_text(wish) or activity, age)
     narrowed = plan.subcategories[0] if len(plan.subcategories) == 1 and not plan.groups else None
-    base = SearchQuery(
-        lat=lat,
-        lon=lon,
-        category=plan.category,
-        subcategories=plan.subcategories,
-        audience=audience_code if audience_code and audience_code != "iedereen" else None,
-        age=age,
-        free_only=free_only,
-        weekday=weekday_index(weekday),
-        municipality=municipality,
-        include_youth_only=young,
-        page=0,
-        page_size=CANDIDATES,
-    )
     wish_found: bool | None = None
     page: SearchPage | None = None
     relaxed: tuple[str, ...] = ()
@@ -318,10 +373,6 @@ def find(
         strong = _wish_ids(catalog, wish, in_names=True)
         page, relaxed = _with_relaxing(replace(base, only_ids=strong), catalog)
         wish_found = bool(page.results)
-        if not wish_found and narrowed is not None:
-            # "logeeropvang" is the sub-category itself: its services are what was asked for.
-            page, relaxed = _with_relaxing(base, catalog)
-            wish_found = bool(page.results)
         if not wish_found:
             broad = plan_for(need, None, age)
             base = replace(base, category=broad.category, subcategories=broad.subcategories)
@@ -375,7 +426,10 @@ def find(
             chosen.append(result)
     chosen = chosen[:PAGE_SIZE]
     remaining = len(candidates) - len(chosen)
-    near_miss = _near_miss(base, chosen, catalog) if age is not None and chosen else None
+    near_miss = None
+    if age is not None and chosen:
+        scope = replace(base, only_ids=_wish_ids(catalog, wish, in_names=True)) if wish is not None else base
+        near_miss = _near_miss(scope, chosen, catalog)
     return Found(
         results=chosen,
         radius_km=radius,
@@ -397,17 +451,18 @@ def find(
 def _near_miss(query: SearchQuery, chosen: list[SearchResult], catalog: Catalog) -> SearchResult | None:
     """Return a service nearer than the last card that only the age kept out, or None."""
     limit = max((r.distance_km for r in chosen if r.distance_km is not None), default=None)
-    if limit is None:
+    if limit is None or query.age is None:
         return None
+    age = query.age
     loose = search(replace(query, age=None, include_youth_only=True, radius_km=max(limit, 0.1), page_size=10), catalog)
     shown = {r.service_id for r in chosen}
     for result in loose.results:
-        if result.service_id in shown or (result.min_age is None and result.max_age is None):
+        if result.service_id in shown:
             continue
-        if query.age is not None and (
-            (result.min_age is not None and query.age < result.min_age)
-            or (result.max_age is not None and query.age > result.max_age)
-        ):
+        # Only a near miss: a 16-year-old and "18+", not a 52-year-old and a youth group.
+        too_young = result.min_age is not None and result.min_age - NEAR_MISS_YEARS <= age < result.min_age
+        too_old = result.max_age is not None and result.max_age < age <= result.max_age + NEAR_MISS_YEARS
+        if too_young or too_old:
             return result
     return None
 
@@ -443,3 +498,134 @@ def category_label(need: str | None) -> str:
     """Return the Dutch label of a need (category), or ''."""
     term = CATEGORIES.get(need or "")
     return term.label if term else ""
+
+
+# ---------------------------------------------------------------- questions about a shown card
+
+# What a follow-up question asks, by its words (checked in this order).
+QUESTION_KINDS: list[tuple[str, re.Pattern[str]]] = [
+    ("cost", re.compile(r"\b(kost|kosten|kostte|prijs|betalen|betaal|gratis|geld|duur|euro)\b")),
+    ("signup", re.compile(r"aanmeld|inschrijv|opgeven|opgave|meedoen|mag ik (zomaar )?komen|binnenlopen|afspraak")),
+    ("address", re.compile(r"\b(waar|adres|ligt|zit het|zit dat|route|ver)\b")),
+    ("contact", re.compile(r"bellen|\bbel\b|telefoon|nummer|mail|contact|bereik")),
+    ("when", re.compile(r"wanneer|open|tijd|tijden|hoe laat|welke dag|dagen|elke week|rooster|uur\b")),
+]
+_DAY_WORDS = {name: index for index, name in enumerate(WEEKDAYS_NL)}
+
+
+def question_kind(text: str) -> str:
+    """Return what a question about a card asks: 'cost', 'signup', 'address', 'contact', 'when', or ''."""
+    low = text.lower()
+    for kind, pattern in QUESTION_KINDS:
+        if pattern.search(low):
+            return kind
+    return ""
+
+
+def weekday_in(text: str) -> int | None:
+    """Return the weekday (0 = Monday) named in a question ('op vrijdag', 'vrijdags'), or None."""
+    for word in re.findall(r"[a-z]+", text.lower()):
+        for name, index in _DAY_WORDS.items():
+            if word in (name, name + "s", name + "en", name + "middag", name + "ochtend", name + "avond"):
+                return index
+    return None
+
+
+_NAME_STOP = frozenset(wishes.STOP_WORDS | {"voor", "bij", "het", "de", "een", "van", "in", "op", "ook", "dat", "die"})
+
+
+def pick_shown(shown_ids: list[str], text: str, names: dict[str, str], page_size: int = PAGE_SIZE) -> str | None:
+    """Return the id of the card a question is about: the one it names, else the first of the last page."""
+    if not shown_ids:
+        return None
+    words = {w for w in fold_words(text).split() if len(w) >= 3 and w not in _NAME_STOP}
+    best, best_score = None, 0
+    for service_id in reversed(shown_ids):  # the latest cards win a tie
+        name_words = set(fold_words(names.get(service_id, "")).split()) - _NAME_STOP
+        score = len(words & name_words)
+        if score > best_score:
+            best, best_score = service_id, score
+    if best is not None:
+        return best
+    return shown_ids[((len(shown_ids) - 1) // page_size) * page_size]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The answer to a question about a card: which response, and its variables."""
+
+    response: str
+    values: dict[str, str]
+
+
+def answer_about(
+    service_id: str, text: str, weekday: int | None = None, catalog: Catalog | None = None
+) -> Answer | None:
+    """Return the honest answer, from the catalog, to a question about one shown service; None if unknown."""
+    catalog = catalog or Catalog()
+    entries = catalog.service_entries(service_id)
+    if not entries:
+        return None
+    entry = entries[0]
+    service = catalog.get("service", service_id) or {}
+    rules = rules_from_json(entry["schedules"])
+    contact = " | ".join(p for p in (entry["phone"], entry["email"], entry["website"]) if p) or "-"
+    lat, lon = entry["lat"], entry["lon"]
+    route = f"https://www.openstreetmap.org/directions?to={lat:.6f},{lon:.6f}" if lat is not None else ""
+    name = entry["name"]
+    base = {"name": name, "contact": contact}
+    day = weekday if weekday is not None else weekday_in(text)
+    kind = "day" if day is not None else question_kind(text)
+    if kind in ("day", "when"):
+        open_days = open_weekdays(rules)
+        if not open_days:
+            if not rules or not opening_text(rules):
+                return Answer("utter_result_by_appointment", base)
+            return Answer("utter_result_when", {**base, "when": opening_text(rules)})
+        if kind == "when":
+            return Answer("utter_result_when", {**base, "when": opening_text(rules)})
+        assert day is not None
+        hours = hours_on(rules, day)
+        values = {**base, "day": WEEKDAYS_NL[day]}
+        if not hours:
+            return Answer("utter_result_closed_on_day", {**values, "days": days_text(open_days)})
+        first = hours[0]
+        if first.opens is None and first.closes is None:
+            return Answer("utter_result_open_on_day_all_day", values)
+        times = {"opens": clock_text(first.opens), "closes": clock_text(first.closes, closing=True)}
+        if first.recurrence:
+            return Answer("utter_result_open_on_day_sometimes", {**values, **times, "recurrence": first.recurrence})
+        return Answer("utter_result_open_on_day", {**values, **times})
+    if kind == "cost":
+        if entry["is_free"]:
+            return Answer("utter_result_cost_free", base)
+        if entry["cost_text"]:
+            return Answer("utter_result_cost", {**base, "cost": entry["cost_text"]})
+        return Answer("utter_result_cost_unknown", base)
+    if kind == "signup":
+        application = str(service.get("application_process") or "").strip()
+        if application:
+            return Answer("utter_result_signup", {**base, "application": application})
+        return Answer("utter_result_signup_unknown", base)
+    if kind == "address":
+        if entry["address"]:
+            return Answer("utter_result_address", {**base, "address": entry["address"], "route_url": route or "-"})
+        return Answer("utter_result_address_remote", base)
+    if kind == "contact":
+        return Answer("utter_result_contact", base)
+    where = entry["address"] or entry["location_name"] or "telefonisch of online"
+    return Answer(
+        "utter_result_summary",
+        {
+            **base,
+            "when": opening_text(rules) or "op afspraak",
+            "cost": entry["cost_text"] or "onbekend",
+            "where": where,
+        },
+    )
+
+
+def service_name(service_id: str, catalog: Catalog | None = None) -> str:
+    """Return the name of a service in the search index, or '' when it is gone."""
+    entries = (catalog or Catalog()).service_entries(service_id)
+    return str(entries[0]["name"]) if entries else ""

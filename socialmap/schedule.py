@@ -324,7 +324,8 @@ def when_text(schedules: Iterable[ScheduleLike], now: datetime | None = None) ->
 DAY_SHORT_NL = ("ma", "di", "wo", "do", "vr", "za", "zo")
 
 
-def _clock(moment: time | None, closing: bool = False) -> str:
+def clock_text(moment: time | None, closing: bool = False) -> str:
+    """Return a time the Dutch way without a leading zero: 9:00, 16:30; 24:00 for end of day."""
     if moment is None:
         return "24:00" if closing else "0:00"
     if closing and moment >= time(23, 59):
@@ -337,7 +338,7 @@ def hours_text(rule: ScheduleLike) -> str:
     parsed = _rule(rule)
     if parsed.opens is None and parsed.closes is None:
         return ""
-    return f"{_clock(parsed.opens)}-{_clock(parsed.closes, closing=True)}"
+    return f"{clock_text(parsed.opens)}-{clock_text(parsed.closes, closing=True)}"
 
 
 def days_text(weekdays: Iterable[int]) -> str:
