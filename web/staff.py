@@ -1,47 +1,58 @@
-"""The staff console at /medewerkers/: login, the queue, one conversation, live chat.
+"""The staff console at /medewerkers/: login, queue, conversation, history, satisfaction, admin.
 
-`setup(app)` mounts it on the web server's aiohttp application. Pages are small
-HTML shells from web/static/staff/ with a CSRF token filled in; console.js
-fetches JSON from /medewerkers/api/... and renders every text with textContent.
+`setup(app)` mounts it on the web server's aiohttp application. Pages are Jinja2
+templates (web/templates/staff/, autoescaped, one layout); console.js fetches JSON
+from /medewerkers/api/... and renders every text with textContent.
 
 Security: nothing answers without a session (pages redirect to the login page,
-APIs give 401); the session cookie is HttpOnly, SameSite=Strict, expires, and is
-Secure when Settings.staff_cookie_secure; every POST needs the session's CSRF
-token (form field `csrf_token` or header X-CSRF-Token) and a same-origin Origin
-header when the browser sends one.
+APIs give 401); accounts without a conversation role (e.g. "beleid") get 403;
+the session cookie is HttpOnly, SameSite=Strict, expires, and is Secure when
+Settings.staff_cookie_secure; every POST needs the session's CSRF token (form
+field `csrf_token` or header X-CSRF-Token) and a same-origin Origin header when
+the browser sends one. Team leads (role "teamleider") also manage accounts and
+canned responses.
 
 The console talks to Rasa's HTTP API with the token (docs/ARCHITECTURE.md,
-"Handoff contract"). When Rasa is down, the console says so in Dutch (HTTP 502
-with a message), it never shows a stack trace.
+"Handoff contract"). What the resident reads when a medewerker joins, hands on,
+hands back or closes comes from domain.yml (`ResidentTexts`) and reaches the
+widget as a bot event, which works whether or not the assistant is paused.
+When Rasa is down, the console says so in Dutch (HTTP 502), never a stack trace.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
-import html
 import logging
 import re
 import secrets
+import string
 import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
+from zoneinfo import ZoneInfo
 
 import aiohttp
+import jinja2
+import yaml
 from aiohttp import web
 
 from socialmap import handoff as hq
 from socialmap import staff as st
 from socialmap.db import get_engine
-from socialmap.settings import Settings, get_settings
+from socialmap.settings import ROOT, Settings, get_settings
 
 log = logging.getLogger(__name__)
 
 PREFIX = "/medewerkers"
 STATIC_DIR = Path(__file__).resolve().parent / "static" / "staff"
+TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
+CANNED_DEFAULTS = TEMPLATE_DIR / "staff" / "canned_defaults.yml"
+DOMAIN_FILE = ROOT / "domain.yml"
 SESSION_COOKIE = "medewerker_sessie"
 LOGIN_CSRF_COOKIE = "medewerker_login_csrf"
 MAX_MESSAGE_CHARS = 2000
@@ -54,9 +65,11 @@ RASA_DOWN = (
 SEARCH_DOWN = "Zoeken in de sociale kaart lukt nu niet. Probeer het later opnieuw."
 NOT_LOGGED_IN = "U bent niet (meer) ingelogd. Log opnieuw in."
 CSRF_FAILED = "De beveiligingscode van dit formulier klopt niet. Ververs de pagina en probeer het opnieuw."
+NO_CONVERSATIONS = "Uw account heeft geen toegang tot gesprekken met inwoners."
+LEADS_ONLY = "Alleen een teamleider kan dit."
 
-# Files the browser may fetch; the stylesheet is needed by the login page, the script only after login.
-PUBLIC_ASSETS = {"staff.css": "text/css"}
+# Files the browser may fetch; the stylesheet and icons are needed by the login page, the script only after login.
+PUBLIC_ASSETS = {"staff.css": "text/css", "favicon.svg": "image/svg+xml", "favicon.ico": "image/x-icon"}
 PRIVATE_ASSETS = {"console.js": "text/javascript"}
 
 CSP = (
@@ -67,6 +80,7 @@ CSP = (
 T = TypeVar("T")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 SearchFn = Callable[..., Any]
+SessionHandler = Callable[[web.Request, st.StaffSession], Awaitable[web.StreamResponse]]
 
 
 class RasaUnavailable(Exception):
@@ -122,16 +136,79 @@ class RasaClient:
         params = {"output_channel": "latest", "execute_side_effects": "true"} if to_resident else {}
         await self._call("POST", self._url(conversation_id, "tracker/events"), params, events)
 
-    async def trigger_intent(
-        self, conversation_id: str, name: str, entities: dict[str, Any] | None = None
-    ) -> None:
-        """Make the assistant react to an external event, answering on the resident's channel."""
+    async def staff_typing(self, conversation_id: str, staff_name: str) -> None:
+        """Tell the resident's open chat that the medewerker is typing (rasa_addons.live_chat)."""
         await self._call(
             "POST",
-            self._url(conversation_id, "trigger_intent"),
-            {"output_channel": "latest"},
-            {"name": name, "entities": entities or {}},
+            f"{self.base_url}/webhooks/socketio/staff_typing",
+            {},
+            {"conversation_id": conversation_id, "staff_name": staff_name},
         )
+
+
+# --- what the resident reads, from domain.yml --------------------------------------------
+
+
+class _KeepMissing(dict):  # type: ignore[type-arg]
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+class ResidentTexts:
+    """Renders domain.yml responses (u or je variation) for messages the console sends the resident.
+
+    Resident-facing Dutch lives in domain.yml only; the console passes the variables.
+    """
+
+    def __init__(self, domain_file: Path, address_form: str = "u") -> None:
+        self.domain_file = domain_file
+        self.address_form = address_form
+        self._responses: dict[str, Any] | None = None
+        self._lock = threading.Lock()
+
+    def _load(self) -> dict[str, Any]:
+        with self._lock:
+            if self._responses is None:
+                data = yaml.safe_load(self.domain_file.read_text(encoding="utf-8")) or {}
+                self._responses = dict(data.get("responses") or {})
+            return self._responses
+
+    def variation(self, name: str) -> dict[str, Any]:
+        """Return the response variation for this deployment's address form (KeyError when unknown)."""
+        variations = self._load()[name]
+        plain = None
+        for variation in variations:
+            conditions = variation.get("condition") or []
+            if not conditions:
+                plain = plain or variation
+                continue
+            if all(
+                c.get("name") == "address_form" and str(c.get("value")) == self.address_form
+                for c in conditions
+            ):
+                return dict(variation)
+        if plain is None:
+            raise KeyError(name)
+        return dict(plain)
+
+    def render(self, name: str, **values: Any) -> str:
+        """Return the text of response `name` with {variables} filled in."""
+        text = str(self.variation(name).get("text") or "")
+        return string.Formatter().vformat(text, (), _KeepMissing({k: str(v) for k, v in values.items()}))
+
+
+def team_phrase(team: str) -> str:
+    """Return how a resident reads a team after "aan": "de mantelzorgconsulent", "het Wmo-loket"."""
+    name = team.strip()
+    lowered = name[0].lower() + name[1:] if name[:1].isupper() and not name[1:2].isupper() else name
+    if name.lower().startswith("wmo"):
+        lowered = name  # an abbreviation keeps its capital
+    last = lowered.split()[-1].lower() if lowered.split() else ""
+    article = "het" if last.endswith(("team", "loket", "punt", "centrum", "huis")) else "de"
+    return f"{article} {lowered}"
+
+
+# --- the console's shared state ----------------------------------------------------------------
 
 
 @dataclass
@@ -143,6 +220,7 @@ class Console:
     search: SearchFn | None = None
     _queue: hq.HandoffQueue | None = None
     _staff: st.StaffStore | None = None
+    _texts: ResidentTexts | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -150,6 +228,7 @@ class Console:
         with self._lock:
             if self._queue is None:
                 self._queue = hq.HandoffQueue(get_engine(self.settings.db_url))
+                _seed_canned(self._queue)
             return self._queue
 
     @property
@@ -160,6 +239,28 @@ class Console:
                     get_engine(self.settings.db_url), session_minutes=self.settings.staff_session_minutes
                 )
             return self._staff
+
+    @property
+    def texts(self) -> ResidentTexts:
+        with self._lock:
+            if self._texts is None:
+                self._texts = ResidentTexts(DOMAIN_FILE, self.settings.deployment.address_form)
+            return self._texts
+
+    @property
+    def teams(self) -> list[str]:
+        return list(self.settings.deployment.teams)
+
+
+def _seed_canned(queue: hq.HandoffQueue) -> None:
+    """Give a new helpdesk a few canned responses to start with (only when there are none)."""
+    try:
+        if queue.canned_responses():
+            return
+        for item in yaml.safe_load(CANNED_DEFAULTS.read_text(encoding="utf-8")) or []:
+            queue.save_canned(str(item["title"]), str(item["text"]), by="systeem")
+    except (OSError, yaml.YAMLError, KeyError, hq.HandoffError):
+        log.warning("could not seed canned responses", exc_info=True)
 
 
 CONSOLE_KEY = web.AppKey("staff_console", Console)
@@ -193,18 +294,43 @@ def _error(message: str, status: int, **extra: Any) -> web.Response:
     return _json({"error": message, **extra}, status=status)
 
 
+# --- pages: one Jinja2 layout --------------------------------------------------------------
+
+
 @functools.cache
-def _template(name: str) -> str:
-    """Return the text of web/static/staff/<name>, read from disk once per process."""
-    return (STATIC_DIR / name).read_text(encoding="utf-8")
+def _jinja() -> jinja2.Environment:
+    """Return the template environment (autoescaped HTML), built once per process."""
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)),
+        autoescape=jinja2.select_autoescape(["html"]),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
 
 
-def _render(name: str, values: dict[str, str]) -> web.Response:
-    """Return an HTML page from web/static/staff/<name> with {{key}} filled in, HTML-escaped."""
-    body = _template(name)
-    for key, value in values.items():
-        body = body.replace("{{" + key + "}}", html.escape(value, quote=True))
-    return _secure_headers(web.Response(text=body, content_type="text/html", charset="utf-8"))  # type: ignore[return-value]
+def _nav(session: st.StaffSession) -> list[tuple[str, str, str]]:
+    items = [
+        (f"{PREFIX}/wachtrij", "Wachtrij", "queue"),
+        (f"{PREFIX}/geschiedenis", "Geschiedenis", "history"),
+        (f"{PREFIX}/tevredenheid", "Tevredenheid", "csat"),
+    ]
+    if _is_lead(session):
+        items.append((f"{PREFIX}/beheer", "Beheer", "admin"))
+    return items
+
+
+def render_page(
+    name: str, page: str, session: st.StaffSession | None = None, status: int = 200, **context: Any
+) -> web.Response:
+    """Return the page `name` from web/templates/staff/ in the shared layout."""
+    html_ = (
+        _jinja()
+        .get_template(f"staff/{name}")
+        .render(page=page, session=session, nav=_nav(session) if session else [], **context)
+    )
+    response = web.Response(text=html_, content_type="text/html", charset="utf-8", status=status)
+    return _secure_headers(response)  # type: ignore[return-value]
 
 
 def _same_origin(request: web.Request) -> bool:
@@ -222,12 +348,20 @@ async def _session(request: web.Request) -> st.StaffSession | None:
     return await _run(_console(request).staff.session, token)
 
 
+def _may_converse(session: st.StaffSession) -> bool:
+    return getattr(session, "role", "medewerker") in getattr(st, "CONVERSATION_ROLES", {"medewerker"})
+
+
+def _is_lead(session: st.StaffSession) -> bool:
+    return getattr(session, "role", "") in getattr(st, "LEAD_ROLES", set())
+
+
 def _login_redirect(request: web.Request) -> web.HTTPFound:
     target = request.path_qs if request.method == "GET" else f"{PREFIX}/wachtrij"
     return web.HTTPFound(f"{PREFIX}/inloggen?next={quote(target, safe='')}")
 
 
-def page(handler: Callable[[web.Request, st.StaffSession], Awaitable[web.StreamResponse]]) -> Handler:
+def page(handler: SessionHandler) -> Handler:
     """Wrap a page handler: without a session the browser goes to the login page."""
 
     @functools.wraps(handler)
@@ -235,12 +369,14 @@ def page(handler: Callable[[web.Request, st.StaffSession], Awaitable[web.StreamR
         session = await _session(request)
         if session is None:
             raise _login_redirect(request)
+        if not _may_converse(session):
+            return render_page("forbidden.html", "forbidden", session, status=403, message=NO_CONVERSATIONS)
         return await handler(request, session)
 
     return wrapper
 
 
-def api(handler: Callable[[web.Request, st.StaffSession], Awaitable[web.StreamResponse]]) -> Handler:
+def api(handler: SessionHandler) -> Handler:
     """Wrap a JSON handler: 401 without a session, 403 on a POST without the right CSRF token."""
 
     @functools.wraps(handler)
@@ -251,6 +387,8 @@ def api(handler: Callable[[web.Request, st.StaffSession], Awaitable[web.StreamRe
         if request.method != "GET":
             if not _same_origin(request) or not st.check_csrf(session, request.headers.get("X-CSRF-Token")):
                 return _error(CSRF_FAILED, 403)
+        if not _may_converse(session):
+            return _error(NO_CONVERSATIONS, 403)
         try:
             return await handler(request, session)
         except hq.TicketNotFound as exc:
@@ -259,10 +397,23 @@ def api(handler: Callable[[web.Request, st.StaffSession], Awaitable[web.StreamRe
             return _error(str(exc), 409, holder_name=exc.holder_name)
         except hq.HandoffError as exc:
             return _error(str(exc), 409)
+        except st.StaffError as exc:
+            return _error(str(exc), 400)
         except RasaUnavailable:
             return _error(RASA_DOWN, 502)
 
     return wrapper
+
+
+def lead_api(handler: SessionHandler) -> Handler:
+    """Wrap a JSON handler that only team leads may use."""
+
+    async def only_leads(request: web.Request, session: st.StaffSession) -> web.StreamResponse:
+        if not _is_lead(session):
+            return _error(LEADS_ONLY, 403)
+        return await handler(request, session)
+
+    return api(functools.wraps(handler)(only_leads))
 
 
 async def _body(request: web.Request) -> dict[str, Any]:
@@ -295,11 +446,15 @@ def _safe_next(raw: str | None) -> str:
 
 def _login_page(request: web.Request, message: str = "", status: int = 200) -> web.Response:
     csrf = secrets.token_urlsafe(32)
-    response = _render(
+    response = render_page(
         "login.html",
-        {"csrf_token": csrf, "message": message, "next": _safe_next(request.query.get("next"))},
+        "login",
+        None,
+        status=status,
+        csrf_token=csrf,
+        message=message,
+        next=_safe_next(request.query.get("next")),
     )
-    response.set_status(status)
     response.set_cookie(
         LOGIN_CSRF_COOKIE,
         csrf,
@@ -352,13 +507,18 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
 
 
 async def logout(request: web.Request) -> web.StreamResponse:
-    """End the session (POST with CSRF) and go to the login page."""
+    """End the session (POST with CSRF), mark the employee away, and go to the login page."""
     session = await _session(request)
     if session is not None:
         form = await request.post()
         if not _same_origin(request) or not st.check_csrf(session, str(form.get("csrf_token", ""))):
             return _error(CSRF_FAILED, 403)
-        await _run(_console(request).staff.end_session, request.cookies.get(SESSION_COOKIE))
+        console = _console(request)
+        await _run(console.staff.end_session, request.cookies.get(SESSION_COOKIE))
+        try:
+            await _run(console.staff.set_status, session.username, st.AWAY)
+        except st.StaffError:
+            pass
     response = web.Response(status=303, headers={"Location": f"{PREFIX}/inloggen"})
     response.del_cookie(SESSION_COOKIE, path=PREFIX)
     return _secure_headers(response)
@@ -374,8 +534,8 @@ async def index(request: web.Request) -> web.StreamResponse:
 
 @page
 async def queue_page(request: web.Request, session: st.StaffSession) -> web.StreamResponse:
-    """Return the queue page shell."""
-    return _render("queue.html", {"csrf_token": session.csrf_token, "staff_name": session.name})
+    """Return the queue page."""
+    return render_page("queue.html", "queue", session, teams=_console(request).teams)
 
 
 @page
@@ -384,14 +544,49 @@ async def conversation_page(request: web.Request, session: st.StaffSession) -> w
     ticket_id = request.match_info["ticket_id"]
     if not TICKET_ID_RE.fullmatch(ticket_id):
         raise web.HTTPNotFound(text="Dit gesprek bestaat niet.")
-    return _render(
-        "conversation.html",
-        {"csrf_token": session.csrf_token, "staff_name": session.name, "ticket_id": ticket_id},
+    return render_page("conversation.html", "conversation", session, ticket_id=ticket_id)
+
+
+@page
+async def callback_page(request: web.Request, session: st.StaffSession) -> web.StreamResponse:
+    """Return the page of one callback request with the conversation that led to it."""
+    callback_id = request.match_info["callback_id"]
+    if not TICKET_ID_RE.fullmatch(callback_id):
+        raise web.HTTPNotFound(text="Dit terugbelverzoek bestaat niet.")
+    return render_page("callback.html", "callback", session, callback_id=callback_id)
+
+
+@page
+async def history_page(request: web.Request, session: st.StaffSession) -> web.StreamResponse:
+    """Return the history search page."""
+    console = _console(request)
+    return render_page(
+        "history.html",
+        "history",
+        session,
+        teams=console.teams,
+        outcomes=list(hq.OUTCOMES.items()),
+        retention_days=console.settings.deployment.retention_days,
     )
 
 
+@page
+async def csat_page(request: web.Request, session: st.StaffSession) -> web.StreamResponse:
+    """Return the satisfaction report page."""
+    return render_page("csat.html", "csat", session)
+
+
+@page
+async def admin_page(request: web.Request, session: st.StaffSession) -> web.StreamResponse:
+    """Return the admin page (team leads): accounts and canned responses."""
+    if not _is_lead(session):
+        return render_page("forbidden.html", "forbidden", session, status=403, message=LEADS_ONLY)
+    roles = [(code, label) for code, label in getattr(st, "ROLES", {"medewerker": "Medewerker"}).items()]
+    return render_page("admin.html", "admin", session, teams=_console(request).teams, roles=roles)
+
+
 async def asset(request: web.Request) -> web.StreamResponse:
-    """Return the stylesheet (public) or the console script (only after login)."""
+    """Return the stylesheet and icons (public) or the console script (only after login)."""
     name = request.match_info["name"]
     if name in PRIVATE_ASSETS:
         if await _session(request) is None:
@@ -405,72 +600,145 @@ async def asset(request: web.Request) -> web.StreamResponse:
     return _secure_headers(response)
 
 
+async def favicon(_: web.Request) -> web.StreamResponse:
+    """Return the site icon (browsers ask for /favicon.ico on every page)."""
+    response = web.Response(body=(STATIC_DIR / "favicon.ico").read_bytes(), content_type="image/x-icon")
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
 # --- JSON API: reading ----------------------------------------------------------------
+
+
+def _names(console: Console) -> dict[str, str]:
+    return {a.username: a.name for a in console.staff.list()}
 
 
 @api
 async def api_me(request: web.Request, session: st.StaffSession) -> web.StreamResponse:
-    """Return who is logged in, the teams and colleagues to hand on to, and the outcomes."""
+    """Return who is logged in, teams, colleagues, outcomes, availability and canned responses."""
     console = _console(request)
+    accounts = await _run(console.staff.list)
+    profile = await _run(console.staff.profile, session.username)
     colleagues = [
         {"username": a.username, "name": a.name}
-        for a in await _run(console.staff.list)
+        for a in accounts
         if not a.disabled and a.username != session.username
     ]
     return _json(
         {
             "username": session.username,
             "name": session.name,
-            "teams": list(console.settings.deployment.teams),
+            "first_name": _first_name(session.name),
+            "role": getattr(session, "role", "medewerker"),
+            "is_lead": _is_lead(session),
+            "profile": profile.as_dict(),
+            "teams": console.teams,
             "colleagues": colleagues,
             "outcomes": [{"code": k, "label": v} for k, v in hq.OUTCOMES.items()],
+            "wait_targets": hq.WAIT_TARGET_MINUTES,
         }
     )
+
+
+@api
+async def api_set_status(request: web.Request, session: st.StaffSession) -> web.StreamResponse:
+    """Set the employee's availability (beschikbaar / afwezig); the wait estimate counts it."""
+    body = await _body(request)
+    profile = await _run(_console(request).staff.set_status, session.username, str(body.get("status", "")))
+    return _json(profile.as_dict())
+
+
+def _inbox_teams(inbox: str, profile: st.StaffProfile) -> list[str] | None:
+    """Return the team filter for an inbox choice (None = every ticket)."""
+    if inbox == "all":
+        return None
+    if inbox == "general":
+        return [hq.GENERAL_TEAM]
+    if inbox.startswith("team:"):
+        return [inbox[5:]]
+    # "mine": the general inbox plus my teams; someone in no team sees everything.
+    return [hq.GENERAL_TEAM, *profile.teams] if profile.teams else None
+
+
+def _with_presence(views: list[dict[str, Any]], presence: dict[str, hq.Presence]) -> list[dict[str, Any]]:
+    for view in views:
+        view["presence"] = presence.get(view["conversation_id"], hq.UNKNOWN_PRESENCE).as_dict()
+    return views
+
+
+def _queue_data(console: Console, session: st.StaffSession, inbox: str) -> dict[str, Any]:
+    queue = console.queue
+    profile = console.staff.profile(session.username)
+    names = _names(console)
+    all_waiting = queue.waiting()
+    teams = _inbox_teams(inbox, profile)
+    waiting = all_waiting if teams is None else queue.waiting(teams)
+    taken = queue.taken()
+    callbacks = queue.callbacks()
+    presence = queue.presence_of([t.conversation_id for t in waiting + taken])
+    waiting_views = []
+    for ticket in waiting:
+        view = ticket.as_dict()
+        view["position"] = all_waiting.index(ticket) + 1 if ticket in all_waiting else None
+        view["assigned_to_name"] = names.get(ticket.assigned_to or "", ticket.assigned_to)
+        view["for_me"] = ticket.assigned_to in (None, session.username)
+        waiting_views.append(view)
+    callback_views = []
+    for request_ in callbacks:
+        view = request_.as_dict()
+        view["mine"] = request_.status == hq.CALLBACK_TAKEN and request_.taken_by == session.username
+        if view["mine"]:
+            contact = queue.callback_contact(request_.id)
+            if contact is not None:
+                view["contact"] = hq.format_phone(contact.value) if contact.kind == "phone" else contact.value
+        callback_views.append(view)
+    inboxes: dict[str, int] = {}
+    for ticket in all_waiting:
+        inboxes[ticket.team or hq.GENERAL_TEAM] = inboxes.get(ticket.team or hq.GENERAL_TEAM, 0) + 1
+    return {
+        "inbox": inbox,
+        "waiting": _with_presence(waiting_views, presence),
+        "taken": _with_presence([t.as_dict() for t in taken], presence),
+        "callbacks": callback_views,
+        "inboxes": inboxes,
+        "waiting_total": len(all_waiting),
+        "urgent_waiting": sum(1 for t in waiting if t.urgent),
+    }
 
 
 @api
 async def api_queue(request: web.Request, session: st.StaffSession) -> web.StreamResponse:
-    """Return waiting conversations (serving order), conversations being handled, and callback requests."""
-    queue = _console(request).queue
-    waiting = await _run(queue.waiting)
-    taken = await _run(queue.taken)
-    callbacks = await _run(queue.callbacks)
-    callback_views = []
-    for request_ in callbacks:
-        view = request_.as_dict()
-        if request_.status == hq.CALLBACK_TAKEN and request_.taken_by == session.username:
-            contact = await _run(queue.callback_contact, request_.id)
-            if contact is not None:
-                view["contact"] = hq.format_phone(contact.value) if contact.kind == "phone" else contact.value
-        callback_views.append(view)
-    return _json(
-        {
-            "waiting": [dict(t.as_dict(), position=i + 1) for i, t in enumerate(waiting)],
-            "taken": [t.as_dict() for t in taken],
-            "callbacks": callback_views,
-        }
-    )
+    """Return waiting conversations (serving order, per inbox), conversations being handled, callbacks."""
+    inbox = request.query.get("inbox", "mine")[:120]
+    return _json(await _run(_queue_data, _console(request), session, inbox))
 
 
 @api
 async def api_ticket(request: web.Request, session: st.StaffSession) -> web.StreamResponse:
-    """Return one ticket with its summary, notes and whether the current employee has it."""
+    """Return one ticket with its summary, notes, presence and whether the current employee has it."""
     ticket = await _run(_console(request).queue.get, request.match_info["ticket_id"])
     return await _ticket_json(request, ticket, session)
 
 
 async def _ticket_json(request: web.Request, ticket: hq.Ticket, session: st.StaffSession) -> web.Response:
-    """Return the ticket as the console shows it: service names instead of ids, and whether it is mine."""
+    """Return the ticket as the console shows it: names instead of ids, presence, and whether it is mine."""
+    console = _console(request)
     view = ticket.as_dict()
     view["mine"] = ticket.status == hq.TAKEN and ticket.taken_by == session.username
-    view["summary"]["shown_services"] = await _run(
-        _service_names, _console(request), ticket.summary.shown_services
-    )
+    view["handled_by_me"] = ticket.taken_by == session.username
+    view["summary"]["shown_services"] = await _run(_service_names, console, ticket.summary.shown_services)
+    names = await _run(_names, console)
+    view["assigned_to_name"] = names.get(ticket.assigned_to or "", ticket.assigned_to)
+    for note in view["notes"]:
+        note["to_name"] = names.get(note.get("to") or "", note.get("to"))
+    presence = await _run(console.queue.presence_of, [ticket.conversation_id])
+    view["presence"] = presence[ticket.conversation_id].as_dict()
     return _json(view)
 
 
 def _service_names(console: Console, shown: list[str]) -> list[str]:
-    """Return readable names for the services the assistant showed (the slot holds service ids)."""
+    """Return readable names for the services shown (the slot holds service ids, staff cards names)."""
     try:
         from socialmap.catalog import Catalog
 
@@ -485,9 +753,32 @@ def _service_names(console: Console, shown: list[str]) -> list[str]:
         return list(shown)
 
 
+# Button payloads whose button is no longer in the transcript (older conversations): readable titles.
+INTENT_TITLES = {
+    "affirm": "Ja",
+    "deny": "Nee",
+    "request_human": "Praat met een medewerker",
+    "request_callback": "Bel of mail mij terug",
+    "cancel_handoff": "Stoppen met wachten",
+    "start_conversation": "Gesprek gestart",
+    "show_more": "Meer resultaten",
+}
+
+
+def _button_title(payload: str, offered: dict[str, str]) -> str:
+    if payload in offered:
+        return offered[payload]
+    intent = payload[1:].split("{")[0]
+    return INTENT_TITLES.get(intent, intent.replace("_", " "))
+
+
 def transcript_from_tracker(tracker: dict[str, Any]) -> list[dict[str, Any]]:
-    """Return the readable lines of a Rasa tracker: resident, assistant, employee, and handoff markers."""
+    """Return the readable lines of a Rasa tracker: resident, assistant, employee, and handoff markers.
+
+    A button press shows the button's title ("Ja, dat is goed"), never its payload.
+    """
     lines: list[dict[str, Any]] = []
+    offered: dict[str, str] = {}  # payload -> title of the buttons on screen
     for event in tracker.get("events") or []:
         kind = event.get("event")
         at = event.get("timestamp")
@@ -496,16 +787,22 @@ def transcript_from_tracker(tracker: dict[str, Any]) -> list[dict[str, Any]]:
             intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name") or ""
             if intent.startswith("EXTERNAL_") or text.startswith("EXTERNAL: "):
                 continue  # sent by the console itself (trigger_intent), not typed by the resident
+            line: dict[str, Any] = {"from": "resident", "text": text, "at": at}
             if text.startswith("/"):
-                # A button press: show the button's intent, not a raw payload.
-                text = "(knop) " + text[1:].split("{")[0]
-            lines.append({"from": "resident", "text": text, "at": at})
+                if text == "/start_conversation":
+                    continue  # the widget opening, not something the resident chose
+                line["text"] = _button_title(text, offered)
+                line["button"] = True
+            lines.append(line)
         elif kind == "bot":
             metadata = event.get("metadata") or {}
             data = event.get("data") or {}
             custom = data.get("custom") if isinstance(data.get("custom"), dict) else None
-            line: dict[str, Any] = {
-                "from": "staff" if metadata.get("from") == "staff" else "assistant",
+            source = "staff" if metadata.get("from") == "staff" else "assistant"
+            if metadata.get("handoff") and source != "staff":
+                source = "system"
+            line = {
+                "from": source,
                 "staff_name": metadata.get("staff_name"),
                 "text": event.get("text") or "",
                 "at": at,
@@ -514,9 +811,12 @@ def transcript_from_tracker(tracker: dict[str, Any]) -> list[dict[str, Any]]:
                 line["card"] = {
                     k: str(v) for k, v in custom["card"].items() if isinstance(v, (str, int, float))
                 }
-            buttons = data.get("buttons") or []
+            if custom and custom.get("type") == "csat":
+                line["csat"] = True
+            buttons = [b for b in data.get("buttons") or [] if isinstance(b, dict)]
             if buttons:
-                line["buttons"] = [str(b.get("title", "")) for b in buttons if isinstance(b, dict)]
+                line["buttons"] = [str(b.get("title", "")) for b in buttons]
+                offered.update({str(b.get("payload", "")): str(b.get("title", "")) for b in buttons})
             lines.append(line)
         elif kind == "pause":
             lines.append(
@@ -527,13 +827,47 @@ def transcript_from_tracker(tracker: dict[str, Any]) -> list[dict[str, Any]]:
     return lines
 
 
+def transcript_text(lines: list[dict[str, Any]]) -> str:
+    """Return the transcript as plain text for the history search (already redacted by the channel)."""
+    out = []
+    for line in lines:
+        who = {"resident": "Inwoner", "assistant": "Assistent", "system": "Systeem"}.get(
+            line["from"], line.get("staff_name") or "Medewerker"
+        )
+        text = line.get("text") or ""
+        if line.get("card"):
+            text = line["card"].get("name", "") + " " + text
+        out.append(f"{who}: {' '.join(text.split())}")
+    return "\n".join(out)
+
+
 @api
 async def api_transcript(request: web.Request, session: st.StaffSession) -> web.StreamResponse:
-    """Return the whole conversation as lines, read from Rasa (polled about twice a second)."""
+    """Return the whole conversation as lines, read from Rasa (polled about twice a second), and presence."""
     console = _console(request)
     ticket = await _run(console.queue.get, request.match_info["ticket_id"])
     tracker = await console.rasa.tracker(ticket.conversation_id)
-    return _json({"lines": transcript_from_tracker(tracker), "paused": bool(tracker.get("paused"))})
+    presence = await _run(console.queue.presence_of, [ticket.conversation_id])
+    return _json(
+        {
+            "lines": transcript_from_tracker(tracker),
+            "paused": bool(tracker.get("paused")),
+            "presence": presence[ticket.conversation_id].as_dict(),
+        }
+    )
+
+
+@api
+async def api_canned_for_ticket(request: web.Request, session: st.StaffSession) -> web.StreamResponse:
+    """Return the canned responses for this conversation, with place and first name filled in."""
+    console = _console(request)
+    ticket = await _run(console.queue.get, request.match_info["ticket_id"])
+    profile = await _run(console.staff.profile, session.username)
+    teams = [*profile.teams] + ([ticket.team] if ticket.team else [])
+    items = await _run(console.queue.canned_responses, teams)
+    place = ticket.summary.location or ticket.summary.municipality
+    first = _first_name(session.name)
+    return _json({"canned": [dict(c.as_dict(), filled=c.filled(place, first)) for c in items]})
 
 
 @api
@@ -596,21 +930,66 @@ def _search(
 # --- JSON API: acting -----------------------------------------------------------------
 
 
-@api
-async def api_take(request: web.Request, session: st.StaffSession) -> web.StreamResponse:
-    """Take the conversation over: one employee only, then the assistant pauses."""
-    console = _console(request)
-    ticket = await _run(console.queue.take, request.match_info["ticket_id"], session.username, session.name)
+def _to_resident(text: str, handoff: str | None = None, **metadata: Any) -> dict[str, Any]:
+    """Return a bot event for the resident's chat; `handoff` tells the widget who it talks to now."""
+    meta = {k: v for k, v in metadata.items() if v is not None}
+    if handoff:
+        meta["handoff"] = handoff
+    return {"event": "bot", "text": text, "metadata": meta}
+
+
+def _joined_event(console: Console, session: st.StaffSession) -> dict[str, Any]:
+    first = _first_name(session.name)
+    text = console.texts.render(
+        "utter_staff_joined", staff_name=first, municipality_name=console.settings.deployment.municipality
+    )
+    return _to_resident(text, "joined", **{"from": "staff", "staff_name": first})
+
+
+async def _take(console: Console, ticket: hq.Ticket, session: st.StaffSession) -> hq.Ticket:
+    """Pause the assistant and tell the resident who joined; give the ticket back when Rasa fails."""
     try:
-        await console.rasa.trigger_intent(
-            ticket.conversation_id, "EXTERNAL_staff_joined", {"staff_name": _first_name(session.name)}
-        )
         await console.rasa.append_events(ticket.conversation_id, [{"event": "pause"}], to_resident=False)
+        await console.rasa.append_events(
+            ticket.conversation_id, [_joined_event(console, session)], to_resident=True
+        )
     except RasaUnavailable:
         # Without Rasa the resident cannot be reached: give the ticket back to the queue.
         await _run(console.queue.release, ticket.id, session.username)
         raise
-    return await _ticket_json(request, await _run(console.queue.get, ticket.id), session)
+    return await _run(console.queue.get, ticket.id)
+
+
+@api
+async def api_take(request: web.Request, session: st.StaffSession) -> web.StreamResponse:
+    """Take the conversation over: one employee only, then the assistant pauses and the resident is told."""
+    console = _console(request)
+    ticket = await _run(console.queue.take, request.match_info["ticket_id"], session.username, session.name)
+    return await _ticket_json(request, await _take(console, ticket, session), session)
+
+
+def _take_next(console: Console, session: st.StaffSession, inbox: str) -> hq.Ticket | None:
+    """Return the first waiting ticket of the inbox taken by this employee, or None when nobody waits."""
+    teams = _inbox_teams(inbox, console.staff.profile(session.username))
+    for ticket in console.queue.waiting(teams):
+        if ticket.assigned_to not in (None, session.username):
+            continue
+        try:
+            return console.queue.take(ticket.id, session.username, session.name)
+        except (hq.AlreadyTaken, hq.InvalidTransition, hq.NotHolder):
+            continue  # a colleague was a moment faster: try the next one
+    return None
+
+
+@api
+async def api_take_next(request: web.Request, session: st.StaffSession) -> web.StreamResponse:
+    """Take the first waiting conversation of the chosen inbox (urgent first, then longest waiting)."""
+    console = _console(request)
+    body = await _body(request)
+    ticket = await _run(_take_next, console, session, str(body.get("inbox") or "mine")[:120])
+    if ticket is None:
+        return _error("Er wacht nu niemand in deze inbox.", 404)
+    return await _ticket_json(request, await _take(console, ticket, session), session)
 
 
 @api
@@ -630,12 +1009,39 @@ async def api_message(request: web.Request, session: st.StaffSession) -> web.Str
         "metadata": {"from": "staff", "staff_name": _first_name(session.name)},
     }
     await console.rasa.append_events(ticket.conversation_id, [event], to_resident=True)
+    presence = await _run(console.queue.presence_of, [ticket.conversation_id])
+    return _json({"ok": True, "presence": presence[ticket.conversation_id].as_dict()})
+
+
+@api
+async def api_typing(request: web.Request, session: st.StaffSession) -> web.StreamResponse:
+    """Show "Anja schrijft…" in the resident's chat (sent by the console at most every few seconds)."""
+    console = _console(request)
+    ticket = await _run(console.queue.require_holder, request.match_info["ticket_id"], session.username)
+    try:
+        await console.rasa.staff_typing(ticket.conversation_id, _first_name(session.name))
+    except RasaUnavailable:
+        return _json({"ok": False})  # a missing typing indicator is no reason to alarm the employee
     return _json({"ok": True})
 
 
 @api
+async def api_note(request: web.Request, session: st.StaffSession) -> web.StreamResponse:
+    """Add an internal note to the conversation: for colleagues only, never sent to the resident."""
+    body = await _body(request)
+    ticket = await _run(
+        _console(request).queue.add_note,
+        request.match_info["ticket_id"],
+        session.username,
+        session.name,
+        str(body.get("text") or ""),
+    )
+    return await _ticket_json(request, ticket, session)
+
+
+@api
 async def api_send_card(request: web.Request, session: st.StaffSession) -> web.StreamResponse:
-    """Send one social-map result to the resident as a result card."""
+    """Send one social-map result to the resident as a result card, labelled with the employee's name."""
     console = _console(request)
     body = await _body(request)
     service_id = str(body.get("service_id", ""))
@@ -664,18 +1070,20 @@ async def api_send_card(request: web.Request, session: st.StaffSession) -> web.S
         "metadata": {"from": "staff", "staff_name": _first_name(session.name)},
     }
     await console.rasa.append_events(ticket.conversation_id, [event], to_resident=True)
+    await _run(console.queue.add_shown, ticket.id, str(card["name"]))
     return _json({"ok": True, "card": card})
 
 
 @api
 async def api_transfer(request: web.Request, session: st.StaffSession) -> web.StreamResponse:
-    """Hand the conversation on to a team or a colleague, with a note; it waits in the queue again."""
+    """Hand the conversation on to a team or a colleague, with a note; it waits again and the resident is told."""
     console = _console(request)
     body = await _body(request)
     team = str(body.get("team") or "").strip() or None
     to_staff = str(body.get("to_staff") or "").strip().lower() or None
     if team and team not in console.settings.deployment.teams:
         return _error("Dit team bestaat niet. Kies een team uit de lijst.", 400)
+    colleague = None
     if to_staff:
         colleague = await _run(console.staff.get, to_staff)
         if colleague is None or colleague.disabled:
@@ -689,48 +1097,127 @@ async def api_transfer(request: web.Request, session: st.StaffSession) -> web.St
         team=team,
         to_staff=to_staff,
     )
+    target = team_phrase(team) if team else "collega " + _first_name(colleague.name if colleague else "")
+    first = _first_name(session.name)
+    text = console.texts.render("utter_handed_on", staff_name=first, handoff_target=target)
+    try:
+        await console.rasa.append_events(
+            ticket.conversation_id,
+            [_to_resident(text, "handed_on", staff_name=first, team=team)],
+            to_resident=True,
+        )
+    except RasaUnavailable:
+        log.warning("handed on %s but could not tell the resident", ticket.id)
     return await _ticket_json(request, ticket, session)
 
 
 _RESUME = [{"event": "resume"}, {"event": "slot", "name": "handoff_status", "value": "none"}]
 
 
+async def _after_conversation(console: Console, ticket: hq.Ticket, response: str, handoff: str) -> None:
+    """Tell the resident the conversation ended, ask the optional satisfaction question, keep the transcript."""
+    events = [_to_resident(console.texts.render(response), handoff)]
+    if ticket.taken_at is not None:  # a person talked with the resident: ask how it went
+        token = await _run(console.queue.csat_invite, ticket.team)
+        question = console.texts.render("utter_ask_csat")
+        events.append(
+            {
+                "event": "bot",
+                "text": question,
+                "data": {"custom": {"type": "csat", "token": token}},
+                "metadata": {"handoff": "csat"},
+            }
+        )
+    try:
+        await console.rasa.append_events(ticket.conversation_id, events, to_resident=True)
+        tracker = await console.rasa.tracker(ticket.conversation_id)
+        await _run(
+            console.queue.keep_transcript, ticket.id, transcript_text(transcript_from_tracker(tracker))
+        )
+    except RasaUnavailable:
+        log.warning("ended %s but could not tell the resident or keep the transcript", ticket.id)
+
+
+def _outcome_of(body: dict[str, Any], required: bool) -> str | None:
+    outcome = str(body.get("outcome") or "")
+    if not outcome and not required:
+        return None
+    if outcome not in hq.OUTCOMES:
+        raise hq.HandoffError("Kies een uitkomst: " + ", ".join(hq.OUTCOMES.values()) + ".")
+    return outcome
+
+
 @api
 async def api_hand_back(request: web.Request, session: st.StaffSession) -> web.StreamResponse:
-    """Give the conversation back to the assistant, which continues with everything it knew."""
+    """Give the conversation back to the assistant (optionally with an outcome); it keeps what it knew."""
     console = _console(request)
+    body = await _body(request)
+    outcome = _outcome_of(body, required=False)
     ticket = await _run(console.queue.require_holder, request.match_info["ticket_id"], session.username)
     await console.rasa.append_events(ticket.conversation_id, _RESUME, to_resident=False)
-    ticket = await _run(console.queue.hand_back, ticket.id, session.username)
-    try:
-        await console.rasa.trigger_intent(ticket.conversation_id, "EXTERNAL_handed_back")
-    except RasaUnavailable:
-        # The assistant already runs again; only its "I am back" line is missing.
-        log.warning("handed back %s but EXTERNAL_handed_back failed", ticket.id)
+    ticket = await _run(console.queue.hand_back, ticket.id, session.username, outcome=outcome)
+    await _after_conversation(console, ticket, "utter_handed_back", "handed_back")
     return await _ticket_json(request, ticket, session)
 
 
 @api
 async def api_close(request: web.Request, session: st.StaffSession) -> web.StreamResponse:
-    """Close the conversation with an outcome; the assistant answers the resident again."""
+    """Close the conversation with an outcome; the resident is told and the assistant answers again."""
     console = _console(request)
     body = await _body(request)
-    outcome = str(body.get("outcome", ""))
+    try:
+        outcome = _outcome_of(body, required=True)
+    except hq.HandoffError as exc:
+        return _error(str(exc), 400)
+    assert outcome is not None
     ticket = await _run(console.queue.get, request.match_info["ticket_id"])
-    if outcome not in hq.OUTCOMES:
-        return _error("Kies een uitkomst: " + ", ".join(hq.OUTCOMES.values()) + ".", 400)
-    was_waiting = ticket.status == hq.WAITING
     if ticket.status == hq.TAKEN:
         await _run(console.queue.require_holder, ticket.id, session.username)
         await console.rasa.append_events(ticket.conversation_id, _RESUME, to_resident=False)
+    elif ticket.status == hq.WAITING:
+        # The resident waited (and may have left): the assistant was never paused, only the status resets.
+        await console.rasa.append_events(ticket.conversation_id, _RESUME[1:], to_resident=False)
     ticket = await _run(console.queue.close, ticket.id, session.username, outcome, staff_name=session.name)
-    if was_waiting:
-        try:
-            # The resident is no longer waiting; the assistant was never paused.
-            await console.rasa.append_events(ticket.conversation_id, _RESUME[1:], to_resident=False)
-        except RasaUnavailable:
-            log.warning("closed waiting ticket %s but could not reset handoff_status", ticket.id)
+    await _after_conversation(console, ticket, "utter_conversation_closed", "closed")
     return await _ticket_json(request, ticket, session)
+
+
+@api
+async def api_outcome(request: web.Request, session: st.StaffSession) -> web.StreamResponse:
+    """Record or correct the outcome of a conversation this employee handed back or closed."""
+    body = await _body(request)
+    outcome = _outcome_of(body, required=True)
+    assert outcome is not None
+    ticket = await _run(
+        _console(request).queue.record_outcome, request.match_info["ticket_id"], session.username, outcome
+    )
+    return await _ticket_json(request, ticket, session)
+
+
+def _callback_view(
+    console: Console, callback: hq.CallbackRequest, session: st.StaffSession
+) -> dict[str, Any]:
+    view = callback.as_dict()
+    view["mine"] = callback.status == hq.CALLBACK_TAKEN and callback.taken_by == session.username
+    if view["mine"]:
+        contact = console.queue.callback_contact(callback.id)
+        if contact is not None:
+            view["contact"] = hq.format_phone(contact.value) if contact.kind == "phone" else contact.value
+    return view
+
+
+@api
+async def api_callback(request: web.Request, session: st.StaffSession) -> web.StreamResponse:
+    """Return one callback request (contact only for its handler) with the conversation that led to it."""
+    console = _console(request)
+    callback = await _run(console.queue.get_callback, request.match_info["callback_id"])
+    view = await _run(_callback_view, console, callback, session)
+    try:
+        view["lines"] = transcript_from_tracker(await console.rasa.tracker(callback.conversation_id))
+    except RasaUnavailable:
+        view["lines"] = []
+        view["transcript_error"] = RASA_DOWN
+    return _json(view)
 
 
 @api
@@ -740,12 +1227,12 @@ async def api_take_callback(request: web.Request, session: st.StaffSession) -> w
     callback = await _run(
         console.queue.take_callback, request.match_info["callback_id"], session.username, session.name
     )
-    return _json(callback.as_dict())
+    return _json(await _run(_callback_view, console, callback, session))
 
 
 @api
 async def api_close_callback(request: web.Request, session: st.StaffSession) -> web.StreamResponse:
-    """Close a callback request with an outcome; the contact is deleted."""
+    """Close a callback request with an outcome; the contact is deleted, the transcript kept for history."""
     console = _console(request)
     body = await _body(request)
     callback = await _run(
@@ -754,7 +1241,165 @@ async def api_close_callback(request: web.Request, session: st.StaffSession) -> 
         session.username,
         str(body.get("outcome", "")),
     )
+    try:
+        tracker = await console.rasa.tracker(callback.conversation_id)
+        await _run(
+            console.queue.keep_callback_transcript,
+            callback.id,
+            transcript_text(transcript_from_tracker(tracker)),
+        )
+    except RasaUnavailable:
+        log.warning("closed callback %s without keeping its transcript", callback.id)
     return _json(callback.as_dict())
+
+
+# --- history, satisfaction -------------------------------------------------------------------
+
+
+def _day(raw: str, tz: ZoneInfo, end: bool) -> datetime | None:
+    """Return the start (or end) of a yyyy-mm-dd day in the municipality's time zone, or None."""
+    try:
+        day = datetime.strptime(raw.strip(), "%Y-%m-%d").replace(tzinfo=tz)
+    except ValueError:
+        return None
+    return day + timedelta(days=1, microseconds=-1) if end else day
+
+
+@api
+async def api_history(request: web.Request, session: st.StaffSession) -> web.StreamResponse:
+    """Return ended conversations and callbacks matching date, team, outcome, place and words."""
+    console = _console(request)
+    q = request.query
+    tz = ZoneInfo(console.settings.deployment.timezone)
+    outcome = q.get("outcome", "")
+    found = await _run(
+        console.queue.history_search,
+        date_from=_day(q.get("from", ""), tz, end=False),
+        date_to=_day(q.get("to", ""), tz, end=True),
+        team=q.get("team", "").strip()[:100] or None,
+        outcome=outcome if outcome in hq.OUTCOMES else None,
+        place=q.get("place", "").strip()[:100] or None,
+        words=q.get("q", "").strip()[:200] or None,
+    )
+    return _json({"results": found})
+
+
+@api
+async def api_csat(request: web.Request, session: st.StaffSession) -> web.StreamResponse:
+    """Return the satisfaction answers per team and week."""
+    return _json({"report": await _run(_console(request).queue.csat_report)})
+
+
+# --- admin (team leads) -----------------------------------------------------------------------
+
+
+def _accounts(console: Console) -> list[dict[str, Any]]:
+    profiles = console.staff.profiles()
+    out = []
+    for account in console.staff.list():
+        profile = profiles.get(account.username) or st.StaffProfile(account.username)
+        out.append(
+            {
+                "username": account.username,
+                "name": account.name,
+                "role": getattr(account, "role", "medewerker"),
+                "role_label": getattr(st, "ROLES", {}).get(getattr(account, "role", ""), ""),
+                "disabled": account.disabled,
+                "teams": list(profile.teams),
+                "status": profile.status,
+                "status_label": st.STATUSES.get(profile.status, profile.status),
+            }
+        )
+    return out
+
+
+@lead_api
+async def api_accounts(request: web.Request, session: st.StaffSession) -> web.StreamResponse:
+    """Return every account with role, teams and availability."""
+    return _json({"accounts": await _run(_accounts, _console(request))})
+
+
+def _check_teams(console: Console, teams: Any) -> list[str]:
+    if not isinstance(teams, list) or any(t not in console.teams for t in teams):
+        raise st.StaffError("Kies teams uit de lijst.")
+    return [str(t) for t in teams]
+
+
+@lead_api
+async def api_add_account(request: web.Request, session: st.StaffSession) -> web.StreamResponse:
+    """Add an employee with a first password, a role and teams."""
+    console = _console(request)
+    body = await _body(request)
+    teams = _check_teams(console, body.get("teams") or [])
+    role = str(body.get("role") or "medewerker")
+    account = await _run(
+        console.staff.add,
+        str(body.get("username") or ""),
+        str(body.get("name") or ""),
+        str(body.get("password") or ""),
+        role=role,
+    )
+    await _run(console.staff.set_teams, account.username, teams)
+    return _json({"accounts": await _run(_accounts, console)})
+
+
+@lead_api
+async def api_change_account(request: web.Request, session: st.StaffSession) -> web.StreamResponse:
+    """Change an employee's teams, role or whether the account is active."""
+    console = _console(request)
+    body = await _body(request)
+    username = request.match_info["username"]
+    if await _run(console.staff.get, username) is None:
+        return _error("Deze medewerker bestaat niet.", 404)
+    if "teams" in body:
+        await _run(console.staff.set_teams, username, _check_teams(console, body["teams"]))
+    if "role" in body:
+        if username == session.username:
+            return _error("U kunt uw eigen rol niet wijzigen.", 400)
+        await _run(console.staff.set_role, username, str(body["role"]))
+    if "disabled" in body:
+        if username == session.username:
+            return _error("U kunt uw eigen account niet uitschakelen.", 400)
+        await _run(console.staff.set_disabled, username, bool(body["disabled"]))
+    return _json({"accounts": await _run(_accounts, console)})
+
+
+@api
+async def api_canned_list(request: web.Request, session: st.StaffSession) -> web.StreamResponse:
+    """Return every canned response (for the admin page)."""
+    items = await _run(_console(request).queue.canned_responses)
+    return _json({"canned": [c.as_dict() for c in items]})
+
+
+@lead_api
+async def api_canned_save(request: web.Request, session: st.StaffSession) -> web.StreamResponse:
+    """Add a canned response, or change one when an id is given."""
+    console = _console(request)
+    body = await _body(request)
+    team = str(body.get("team") or "") or None
+    if team and team not in console.teams:
+        return _error("Dit team bestaat niet. Kies een team uit de lijst.", 400)
+    raw_id = body.get("id")
+    canned_id = int(raw_id) if isinstance(raw_id, (int, str)) and str(raw_id).isdigit() else None
+    item = await _run(
+        console.queue.save_canned,
+        str(body.get("title") or ""),
+        str(body.get("text") or ""),
+        team=team,
+        by=session.username,
+        canned_id=canned_id,
+    )
+    return _json(item.as_dict())
+
+
+@lead_api
+async def api_canned_delete(request: web.Request, session: st.StaffSession) -> web.StreamResponse:
+    """Delete a canned response."""
+    raw = request.match_info["canned_id"]
+    if not raw.isdigit():
+        return _error("Dit standaardantwoord bestaat niet.", 404)
+    await _run(_console(request).queue.delete_canned, int(raw))
+    return _json({"ok": True})
 
 
 # --- mounting -------------------------------------------------------------------------
@@ -794,17 +1439,38 @@ def setup(
     r.add_post(f"{PREFIX}/uitloggen", logout)
     r.add_get(f"{PREFIX}/wachtrij", queue_page)
     r.add_get(f"{PREFIX}/gesprek/{{ticket_id}}", conversation_page)
+    r.add_get(f"{PREFIX}/terugbellen/{{callback_id}}", callback_page)
+    r.add_get(f"{PREFIX}/geschiedenis", history_page)
+    r.add_get(f"{PREFIX}/tevredenheid", csat_page)
+    r.add_get(f"{PREFIX}/beheer", admin_page)
     r.add_get(f"{PREFIX}/static/{{name}}", asset)
     r.add_get(f"{PREFIX}/api/me", api_me)
+    r.add_post(f"{PREFIX}/api/me/status", api_set_status)
     r.add_get(f"{PREFIX}/api/queue", api_queue)
+    r.add_post(f"{PREFIX}/api/queue/next", api_take_next)
     r.add_get(f"{PREFIX}/api/tickets/{{ticket_id}}", api_ticket)
     r.add_get(f"{PREFIX}/api/tickets/{{ticket_id}}/transcript", api_transcript)
     r.add_get(f"{PREFIX}/api/tickets/{{ticket_id}}/search", api_search)
+    r.add_get(f"{PREFIX}/api/tickets/{{ticket_id}}/canned", api_canned_for_ticket)
     r.add_post(f"{PREFIX}/api/tickets/{{ticket_id}}/take", api_take)
     r.add_post(f"{PREFIX}/api/tickets/{{ticket_id}}/messages", api_message)
+    r.add_post(f"{PREFIX}/api/tickets/{{ticket_id}}/typing", api_typing)
+    r.add_post(f"{PREFIX}/api/tickets/{{ticket_id}}/notes", api_note)
     r.add_post(f"{PREFIX}/api/tickets/{{ticket_id}}/cards", api_send_card)
     r.add_post(f"{PREFIX}/api/tickets/{{ticket_id}}/transfer", api_transfer)
     r.add_post(f"{PREFIX}/api/tickets/{{ticket_id}}/handback", api_hand_back)
     r.add_post(f"{PREFIX}/api/tickets/{{ticket_id}}/close", api_close)
+    r.add_post(f"{PREFIX}/api/tickets/{{ticket_id}}/outcome", api_outcome)
+    r.add_get(f"{PREFIX}/api/callbacks/{{callback_id}}", api_callback)
     r.add_post(f"{PREFIX}/api/callbacks/{{callback_id}}/take", api_take_callback)
     r.add_post(f"{PREFIX}/api/callbacks/{{callback_id}}/close", api_close_callback)
+    r.add_get(f"{PREFIX}/api/history", api_history)
+    r.add_get(f"{PREFIX}/api/csat", api_csat)
+    r.add_get(f"{PREFIX}/api/accounts", api_accounts)
+    r.add_post(f"{PREFIX}/api/accounts", api_add_account)
+    r.add_post(f"{PREFIX}/api/accounts/{{username}}", api_change_account)
+    r.add_get(f"{PREFIX}/api/canned", api_canned_list)
+    r.add_post(f"{PREFIX}/api/canned", api_canned_save)
+    r.add_post(f"{PREFIX}/api/canned/{{canned_id}}/delete", api_canned_delete)
+    if not any(getattr(route.resource, "canonical", "") == "/favicon.ico" for route in r.routes()):
+        r.add_get("/favicon.ico", favicon)

@@ -429,10 +429,18 @@ async def test_take_talk_and_hand_back_reach_rasa_as_the_contract_says(env: Env)
     taken = await env.client.post(f"/medewerkers/api/tickets/{ticket.id}/take", headers=headers)
     assert taken.status == 200, await taken.text()
     assert (await taken.json())["taken_by_name"] == "Anja de Vries"
-    query, body = env.rasa.posted("trigger_intent")[0]
-    assert body == {"name": "EXTERNAL_staff_joined", "entities": {"staff_name": "Anja"}}
-    assert query["output_channel"] == "latest" and query["token"] == TOKEN
-    assert env.rasa.posted("events")[0][1] == [{"event": "pause"}]
+    (pause_query, pause), (join_query, join) = env.rasa.posted("events")[:2]
+    assert pause == [{"event": "pause"}] and "output_channel" not in pause_query
+    # The join message is a bot event, so it reaches the widget even while the assistant is paused.
+    assert join_query["output_channel"] == "latest" and join_query["execute_side_effects"] == "true"
+    assert join == [
+        {
+            "event": "bot",
+            "text": "U praat nu met Anja, medewerker van de gemeente Assen.",
+            "metadata": {"from": "staff", "staff_name": "Anja", "handoff": "joined"},
+        }
+    ]
+    assert pause_query["token"] == TOKEN
 
     sent = await env.client.post(
         f"/medewerkers/api/tickets/{ticket.id}/messages",
@@ -450,14 +458,23 @@ async def test_take_talk_and_hand_back_reach_rasa_as_the_contract_says(env: Env)
         }
     ]
 
-    back = await env.client.post(f"/medewerkers/api/tickets/{ticket.id}/handback", headers=headers)
+    back = await env.client.post(
+        f"/medewerkers/api/tickets/{ticket.id}/handback", headers=headers, json={"outcome": "helped"}
+    )
     assert back.status == 200
-    assert (await back.json())["status"] == hq.HANDED_BACK
-    resume_body = env.rasa.posted("events")[-1][1]
+    data = await back.json()
+    assert data["status"] == hq.HANDED_BACK and data["outcome"] == "helped"
+    resume_body = env.rasa.posted("events")[-2][1]
     assert resume_body[0] == {"event": "resume"}
     assert {"event": "slot", "name": "handoff_status", "value": "none"} in resume_body
-    assert env.rasa.posted("trigger_intent")[-1][1]["name"] == "EXTERNAL_handed_back"
+    told_query, told = env.rasa.posted("events")[-1]
+    assert told_query["output_channel"] == "latest"
+    assert told[0]["text"].startswith("De medewerker heeft het gesprek weer aan mij gegeven.")
+    assert told[0]["metadata"] == {"handoff": "handed_back"}
+    assert told[1]["data"]["custom"]["type"] == "csat"
+    assert told[1]["text"] == "Hoe tevreden bent u over dit gesprek? Kies een gezichtje. Dat hoeft niet."
     assert env.rasa.paused["conv-1"] is False
+    assert env.rasa.posted("trigger_intent") == []
 
 
 async def test_second_employee_is_told_who_has_the_conversation(env: Env) -> None:
@@ -609,7 +626,14 @@ async def test_transfer_to_a_team_with_a_note_and_close_with_an_outcome(env: Env
         f"/medewerkers/api/tickets/{ticket.id}/close", headers=headers, json={"outcome": "referred"}
     )
     assert (await closed.json())["outcome_label"] == "Doorverwezen"
-    assert env.rasa.posted("events")[-1][1][0] == {"event": "resume"}
+    assert env.rasa.posted("events")[-2][1][0] == {"event": "resume"}
+    told = env.rasa.posted("events")[-1][1]
+    assert told[0] == {
+        "event": "bot",
+        "text": "Het gesprek is afgesloten. U kunt altijd opnieuw beginnen.",
+        "metadata": {"handoff": "closed"},
+    }
+    assert told[1]["data"]["custom"]["type"] == "csat"
 
 
 async def test_callback_contact_is_shown_only_to_the_employee_handling_it(env: Env) -> None:
@@ -683,4 +707,8 @@ async def test_closing_a_waiting_conversation_as_no_answer_resets_the_resident_s
     )
     assert closed.status == 200
     assert (await closed.json())["status"] == hq.CLOSED
-    assert env.rasa.posted("events")[-1][1] == [{"event": "slot", "name": "handoff_status", "value": "none"}]
+    assert env.rasa.posted("events")[-2][1] == [{"event": "slot", "name": "handoff_status", "value": "none"}]
+    # A resident who left sees on return that the conversation was closed; nobody talked, so no CSAT.
+    assert [e.get("text") for e in env.rasa.posted("events")[-1][1]] == [
+        "Het gesprek is afgesloten. U kunt altijd opnieuw beginnen."
+    ]
