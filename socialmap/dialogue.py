@@ -34,8 +34,6 @@ _YES_NO: dict[str, tuple[str, str]] = {
     "utter_handoff_cancelled": ("utter_ask_what_to_find", "utter_goodbye"),
     "utter_handoff_nothing_to_cancel": ("utter_ask_what_to_find", "utter_goodbye"),
     "utter_handed_back": ("utter_ask_what_to_find", "utter_goodbye"),
-    "utter_conversation_closed": ("utter_ask_what_to_find", "utter_goodbye"),
-    "utter_distress_keep_helping": ("utter_ask_what_to_find", "utter_after_distress_no"),
     # results: "Wilt u meer zien of iets anders kiezen?"
     "utter_results_actions": ("utter_results_what_next", "utter_anything_else"),
     "utter_no_results": ("utter_ask_what_to_find", "utter_anything_else"),

@@ -37,6 +37,11 @@ NEUTRAL = {
     "utter_handoff_unavailable",
     "utter_invalid_contact",
     "utter_faq/mantelzorgwaardering",
+    "utter_municipality_hours",
+    "utter_municipality_phone",
+    "utter_municipality_address",
+    "utter_municipality_website",
+    "utter_municipality_chat_hours",
 }
 
 
@@ -161,3 +166,70 @@ async def test_rasa_keeps_buttons_and_fills_variables_in_je_form() -> None:
     assert weekday["text"] == "Welke dag past jou het best?"
     # Rasa turns the doubled braces of the YAML payload into real JSON.
     assert weekday["buttons"][0]["payload"] == '/refine_search{"weekday": "maandag"}'
+
+
+# --- plain Dutch (B1): short sentences, jargon explained, no template slips ----------------
+
+MAX_WORDS = 15
+_URL = re.compile(r"https?://\S+|www\.\S+")
+_WORDS = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
+# A jargon word must be explained in the message that uses it: these say what it is.
+JARGON = {
+    "respijtzorg": re.compile(r"respijtzorg (betekent|is)|respijtzorg \(", re.IGNORECASE),
+    "mantelzorgconsulent": re.compile(r"mantelzorgconsulent (is iemand|denkt|helpt)", re.IGNORECASE),
+    "mantelzorgwaardering": re.compile(r"mantelzorgwaardering (bedankt|is|betekent)|mantelzorgwaardering \(", re.I),
+    "meedoenregeling": re.compile(r"meedoenregeling (krijg|is|betekent)|meedoenregeling \(", re.IGNORECASE),
+    "bijzondere bijstand": re.compile(r"bijzondere bijstand (is|betekent)|bijzondere bijstand \(", re.IGNORECASE),
+    "wmo": re.compile(r"\bwmo\b[^.]{0,20}\(|\bwmo(-loket)? (is|betekent)", re.IGNORECASE),
+    "kwartier maken": re.compile(r"kwartier maken (is|betekent)|kwartier maken \(", re.IGNORECASE),
+    "dagbesteding": re.compile(r"dagbesteding (is|betekent)|dagbesteding \(|dagbesteding of een logeerhuis", re.I),
+}
+SLIPS = {
+    "a preposition before a moment phrase ('op vandaag')": re.compile(r"\bop (vandaag|morgen|overmorgen)\b"),
+    "a doubled space": re.compile(r"[^\n] {2,}"),
+    "a space before punctuation": re.compile(r" [.,;:!?]"),
+    "two variables glued together": re.compile(r"\}\{"),
+    "a stray single brace": re.compile(r"(?<![{])\{(?![{a-z_])|(?<![a-z_}])\}(?![}])"),
+}
+
+
+def sentences(text: str) -> list[str]:
+    """Return the sentences a resident reads: split at . ! ? and at line breaks (list items count alone)."""
+    text = _URL.sub("URL", text)
+    return [p for p in re.split(r"(?<=[.!?])\s+|\n+", text) if p.strip()]
+
+
+def _all_texts() -> list[tuple[str, str]]:
+    return [(name, v.get("text", "")) for name, variations in RESPONSES.items() for v in variations]
+
+
+@pytest.mark.parametrize(("name", "text"), _all_texts())
+def test_sentences_are_short(name: str, text: str) -> None:
+    for sentence in sentences(text):
+        words = _WORDS.findall(sentence)
+        assert len(words) <= MAX_WORDS, f"{name}: {len(words)} words: {sentence!r}"
+
+
+@pytest.mark.parametrize(("name", "text"), _all_texts())
+def test_jargon_is_explained_where_it_is_used(name: str, text: str) -> None:
+    lowered = text.lower()
+    for word, explained in JARGON.items():
+        if re.search(rf"\b{re.escape(word)}\b", lowered):
+            assert explained.search(text), f"{name} uses {word!r} without saying what it is: {text!r}"
+
+
+@pytest.mark.parametrize(("name", "text"), _all_texts())
+def test_no_template_slips(name: str, text: str) -> None:
+    bare = text.replace("{{", "").replace("}}", "")
+    for what, pattern in SLIPS.items():
+        assert not pattern.search(bare), f"{name}: {what}: {text!r}"
+
+
+def test_the_b1_checks_catch_what_they_should() -> None:
+    # The checks themselves can fail: each catches a crafted slip.
+    assert len(_WORDS.findall(sentences("Dit is een heel lange zin met veel te veel woorden die niemand in een "
+                                        "keer kan lezen als hij moe is.")[0])) > MAX_WORDS
+    assert SLIPS["a preposition before a moment phrase ('op vandaag')"].search("Wij zijn er weer op vandaag om 9")
+    assert not JARGON["respijtzorg"].search("Zoek respijtzorg in de buurt.")
+    assert JARGON["respijtzorg"].search("Respijtzorg betekent: iemand neemt de zorg over.")
+    assert SLIPS["a space before punctuation"].search("Hallo , daar")
