@@ -87,6 +87,9 @@ class StackConfig:
                 # The running processes never create an empty catalog; `make` builds it.
                 "SOCIALMAP_DB_MUST_EXIST": "true",
                 "TRACKER_DB_URL": self.tracker_db_url,
+                # Rasa's event broker, counted by the signals dashboard (socialmap/signals/broker.py).
+                "EVENT_BROKER_TYPE": os.environ.get("EVENT_BROKER_TYPE", "sql"),
+                "EVENT_BROKER_URL": os.environ.get("EVENT_BROKER_URL") or f"sqlite:///{self.var_dir / 'events.db'}",
                 "ACTION_ENDPOINT_URL": f"{self.actions_url}/webhook",
                 "LOCK_STORE_TYPE": os.environ.get("LOCK_STORE_TYPE", "in_memory"),
                 "LOCK_STORE_HOST": os.environ.get("LOCK_STORE_HOST", "localhost"),

@@ -17,6 +17,7 @@ COMMAND_MODULES = [
     "socialmap.nlp_pipeline",  # nlp-build
     "socialmap.staff",  # staff add/list/disable
     "socialmap.privacy",  # purge (retention)
+    "socialmap.signals",  # signals aggregate/export/report/purge
 ]
 
 

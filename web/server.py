@@ -22,7 +22,8 @@ from aiohttp import web
 
 from socialmap.privacy import RetentionScheduler
 from socialmap.settings import Deployment, Settings, get_settings
-from web import staff
+from socialmap.signals.worker import SignalsWorker
+from web import signals, staff
 
 log = logging.getLogger(__name__)
 
@@ -205,6 +206,7 @@ def create_app(settings: Settings | None = None, *, socket_url: str | None = Non
     app.router.add_get("/demo/{name}", _static(DEMO_DIR))
     app.router.add_get("/healthz", health)
     staff.setup(app)
+    signals.setup(app)
     return app
 
 
@@ -220,10 +222,14 @@ def main() -> None:
     # Retention (AVG): delete old conversations and callback requests now and every few hours.
     retention = RetentionScheduler(interval_hours=float(os.environ.get("RETENTION_INTERVAL_HOURS", "6")))
     retention.start()
+    # Signals: count new conversation events every few seconds; purge old broker rows (retention).
+    signals_worker = SignalsWorker()
+    signals_worker.start()
     try:
         web.run_app(app, host=settings.web_host, port=settings.web_port, print=None, access_log=None)
     finally:
         retention.stop()
+        signals_worker.stop()
 
 
 if __name__ == "__main__":
