@@ -132,8 +132,40 @@ COMMON_WORDS = frozenset(
         "de groeve",
         "de loo",
         "huis ter heide",
+        "anderen",
+        "vries",
+        "holte",
+        "hoek",
+        "nooitgedacht",
     }
 )
+
+AMBIGUOUS_PATH = PACKAGE_DATA / "gazetteer" / "ambiguous_names.txt"
+
+
+@lru_cache(maxsize=1)
+def ambiguous_names() -> frozenset[str]:
+    """Return the normalised place names that are also ordinary Dutch words ("anderen", "vries", "hoek").
+
+    COMMON_WORDS plus `ambiguous_names.txt`, which `nlp-build` derives from the
+    gazetteer and Dutch word lists (spaCy's stop words and lemma tables). Such a
+    name is a place only with place-like context: "in", "bij", "uit", "rond" before
+    it, or as the whole answer to "In welke plaats woont u?".
+    """
+    derived: set[str] = set()
+    if AMBIGUOUS_PATH.exists():
+        derived = {
+            line.strip()
+            for line in AMBIGUOUS_PATH.read_text(encoding="utf-8").splitlines()
+            if line.strip() and not line.startswith("#")
+        }
+    return frozenset(COMMON_WORDS | derived)
+
+
+def is_ambiguous_place_name(text: str) -> bool:
+    """Return True when a place name is also an ordinary word and needs place-like context."""
+    return normalise(text) in ambiguous_names()
+
 
 # Words residents put around a place name; stripped from the start and end.
 FILLER_WORDS = frozenset(
@@ -630,9 +662,12 @@ class Geocoder:
         A group is clearly a place when it is the whole input, is written with a
         capital letter inside a sentence, or ends the input right after a place
         preposition ("ik woon in een" is odd, "ik woon in een dorp" is not a place).
+        A name that is also an ordinary word ("met anderen", "om de hoek") needs more:
+        the whole input, or a place preposition right before it ("in Vries", "bij Een").
         """
         tokens = _tokens(query)
         whole = normalise(query)
+        ambiguous = ambiguous_names()
         out: list[tuple[str, bool, str | None]] = []
         for size in range(min(4, len(tokens)), 0, -1):
             for start in range(0, len(tokens) - size + 1):
@@ -641,8 +676,12 @@ class Geocoder:
                 previous = tokens[start - 1][1] if start > 0 else None
                 capital = start > 0 and group[0][0][:1].isupper()
                 last = start + size == len(tokens)
-                # "in de wijk" is a neighbourhood, "in De Wijk" the village: multi-word needs the capital.
-                clear = key == whole or capital or (last and previous in PLACE_MARKERS and " " not in key)
+                marked = previous in PLACE_MARKERS and (capital or (last and " " not in key))
+                if key in ambiguous:
+                    clear = key == whole or marked
+                else:
+                    # "in de wijk" is a neighbourhood, "in De Wijk" the village: multi-word needs the capital.
+                    clear = key == whole or capital or (last and previous in PLACE_MARKERS and " " not in key)
                 out.append((key, clear, previous))
         return out
 
@@ -654,7 +693,7 @@ class Geocoder:
             if previous == "gemeente" and gaz.municipality(key) is not None:
                 return gaz.municipality(key)
             place = gaz.lookup(key)
-            if place is None or (key in COMMON_WORDS and not clear):
+            if place is None or (key in ambiguous_names() and not clear):
                 continue
             return place
         return None
@@ -665,7 +704,7 @@ class Geocoder:
             if key in FILLER_WORDS or key not in places:
                 continue
             # Thousands of towns: only count one that is clearly meant as a place.
-            if clear or (previous in PLACE_MARKERS and key not in COMMON_WORDS):
+            if clear or (previous in PLACE_MARKERS and key not in ambiguous_names()):
                 return places[key]
         return None
 
@@ -674,12 +713,13 @@ class Geocoder:
         for key, _clear, _previous in self._candidates(query):
             words = key.split()
             # "in een" is not a misspelt "Een": a group may not start or end with a filler word.
-            if words[0] in FILLER_WORDS or words[-1] in FILLER_WORDS or key in COMMON_WORDS:
+            if words[0] in FILLER_WORDS or words[-1] in FILLER_WORDS or key in ambiguous_names():
                 continue
             if any(w.isdigit() for w in words):
                 continue
             place = gaz.closest(key, cutoff)
-            if place is not None:
+            # "andere" is close to Anderen: a typo of an ordinary word is no place either.
+            if place is not None and not (is_ambiguous_place_name(place.name) and not _clear):
                 return place
         return None
 

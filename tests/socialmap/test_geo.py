@@ -496,3 +496,40 @@ def test_get_geocoder_is_offline_by_default(monkeypatch: pytest.MonkeyPatch) -> 
     finally:
         get_settings.cache_clear()
         geo.get_geocoder.cache_clear()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ik zoek vrijwilligerswerk samen met anderen",
+        "is er iets voor ouderen waar je met anderen kunt eten",
+        "een koffieochtend om de hoek",
+        "ik vries dood in huis",
+        "met andere mensen praten",
+        "ik wil elp",
+    ],
+)
+def test_place_names_that_are_ordinary_words_need_place_context(offline: Geocoder, text: str) -> None:
+    assert offline.geocode(text).status == "unknown"
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Anderen", "Anderen"),  # the whole answer to "In welke plaats woont u?"
+        ("ik woon in anderen", "Anderen"),
+        ("koffieochtend in vries", "Vries"),
+        ("bij Een", "Een"),
+        ("Nooitgedacht", "Nooitgedacht"),
+        ("koffieochtend assen", "Assen"),  # a municipality's town needs no preposition
+    ],
+)
+def test_place_names_that_are_words_count_with_place_context(offline: Geocoder, text: str, name: str) -> None:
+    result = offline.geocode(text)
+    assert result.status == "ok" and result.place is not None and result.place.name == name
+
+
+def test_a_postcode_reads_as_postcode_in_a_sentence(offline: Geocoder) -> None:
+    place = offline.geocode("7811").place
+    assert place is not None and place.display_name == "postcode 7811" and place.town == "Emmen"
+    assert offline.geocode("Zweeloo").place.display_name == "Zweeloo"  # type: ignore[union-attr]

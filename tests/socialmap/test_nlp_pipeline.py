@@ -10,7 +10,7 @@ import spacy
 import yaml
 
 from socialmap import nlp_pipeline
-from socialmap.geo import MUNICIPALITIES, load_gazetteer
+from socialmap.geo import MUNICIPALITIES, ambiguous_names, load_gazetteer, normalise
 from socialmap.nlp_pipeline import LOOKUP_PATH, build, lookup_yaml, name_variants
 
 
@@ -64,7 +64,10 @@ def test_lookup_lemmatizer_gives_dutch_lemmas(nlp: spacy.language.Language, word
         ("ik woon in tweede exloermond", "tweede exloermond", "2e Exloërmond"),
         ("ik woon in 't Haantje", "'t Haantje", "'t Haantje"),
         ("iets in ZWEELOO", "ZWEELOO", "Zweeloo"),
-        ("ik woon in Een", "Een", "Een"),
+        # A name that is also a word carries its preposition; the geocoder reads "in Een" as Een.
+        ("ik woon in Een", "in Een", "Een"),
+        ("koffieochtend bij Vries", "bij Vries", "Vries"),
+        ("ik woon in anderen.", "in anderen.", "Anderen"),
     ],
 )
 def test_place_names_are_found_case_insensitively(
@@ -80,12 +83,44 @@ def test_every_municipality_is_a_location(nlp: spacy.language.Language, municipa
 
 
 def test_every_woonplaats_is_a_location(nlp: spacy.language.Language) -> None:
+    ambiguous = ambiguous_names()
+
+    def expected(name: str) -> str:
+        return f"in {name}" if normalise(name) in ambiguous else name
+
     missing = [
         e.woonplaats
         for e in load_gazetteer().entries
-        if ents(nlp, f"ik woon in {e.woonplaats} .") != [(e.woonplaats, "location")]
+        if ents(nlp, f"ik woon in {e.woonplaats} .") != [(expected(e.woonplaats), "location")]
     ]
     assert missing == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ik zoek vrijwilligerswerk samen met anderen",
+        "is er iets voor ouderen waar je met anderen kunt eten",
+        "Anderen helpen vind ik fijn",
+        "een koffieochtend om de hoek",
+        "ik vries bijna dood thuis",
+        "ik heb het nooitgedacht",
+        "iets in een dorpshuis",
+    ],
+)
+def test_place_names_that_are_words_need_place_context(nlp: spacy.language.Language, text: str) -> None:
+    assert [e for e in ents(nlp, text) if e[1] == "location"] == []
+
+
+def test_ambiguous_names_file_is_derived_from_the_gazetteer_and_word_lists() -> None:
+    from socialmap.geo import AMBIGUOUS_PATH
+    from socialmap.nlp_pipeline import ambiguous_text
+
+    assert AMBIGUOUS_PATH.read_text(encoding="utf-8") == ambiguous_text(load_gazetteer())
+    names = ambiguous_names()
+    assert {"anderen", "een", "ees", "elp", "vries", "nooitgedacht", "hoek"} <= names
+    # Municipality towns are meant as the town, whatever the dictionary says ("assen", "emmen").
+    assert not {"assen", "emmen", "meppel"} & names
 
 
 @pytest.mark.parametrize(
