@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import functools
 import inspect
 import json
 import logging
@@ -50,9 +51,11 @@ import re
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import rasa.core.channels.channel
+import yaml
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, OutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
@@ -66,13 +69,25 @@ from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
 from rasa_addons import logging_filter, turn_guard
+from rasa_addons.live_chat import LiveChat
 from socialmap.privacy import ContactVault, Redaction, redact
-from socialmap.settings import Deployment, SettingsError, get_settings
+from socialmap.settings import ROOT, Deployment, SettingsError, get_settings
 
 logger = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 2000
 MAX_SENDER_CHARS = 128
+# A REST body larger than this is refused (413) before it is parsed.
+MAX_BODY_BYTES = 64 * 1024
+# Metadata a client may send with a message: key -> longest value. Everything else is dropped.
+METADATA_KEYS: dict[str, int] = {"page": 200, "lang": 8, "widget": 32}
+# A button payload: "/intent" or "/intent{json}" of at most this many characters.
+MAX_PAYLOAD_CHARS = 300
+MAX_ENTITY_VALUE_CHARS = 64
+# Response after which the resident types the callback contact: the only moment a contact is kept.
+CONTACT_QUESTION = "utter_ask_callback_contact"
+CALLBACK_FORM = "callback_form"
+CALLBACK_CONTACT_SLOT = "callback_contact"
 TECHNICAL_PROBLEM_RESPONSE = "utter_technical_problem"
 # Last resort when the model (and so domain.yml) is not loaded; normally the
 # text comes from domain.yml through the agent's NLG.
@@ -83,7 +98,91 @@ FALLBACK_TECHNICAL_PROBLEM = (
 
 # C0 control characters except tab, newline and carriage return, plus DEL.
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_SENDER_RE = re.compile(rf"[\w.:@\-]{{1,{MAX_SENDER_CHARS}}}")
+# Sender ids: 8-128 of [A-Za-z0-9_-] with at least two digits (the widget's 32 hex, "test-<12 hex>", uuid4).
+_SENDER_RE = re.compile(rf"(?=(?:[^0-9]*[0-9]){{2}})[A-Za-z0-9_-]{{8,{MAX_SENDER_CHARS}}}")
+_PHONE_WORD_RE = re.compile(r"(?i)^(?:tel|telefoon|phone|mobiel|mob|gsm|nr|nummer|whatsapp|wa|sms|bsn)?[_-]*")
+_EMAIL_WORDS_RE = re.compile(r"(?i)(?:^|[_-])(?:at|apenstaartje)[_-].+[_-](?:dot|punt)[_-][a-z]{2,}$")
+_PAYLOAD_RE = re.compile(r"/(?P<intent>[A-Za-z_][A-Za-z0-9_]{0,63})(?P<entities>\{.*\})?", re.DOTALL)
+
+
+def valid_sender_id(sender: Any) -> bool:
+    """Return True for a random-looking conversation id; never a phone number, e-mail address or name."""
+    if not isinstance(sender, str) or not _SENDER_RE.fullmatch(sender):
+        return False
+    rest = _PHONE_WORD_RE.sub("", sender, count=1)
+    if re.fullmatch(r"[0-9_-]+", rest):
+        return False  # a phone number or BSN, perhaps with "tel-" before it
+    return not _EMAIL_WORDS_RE.search(sender)
+
+
+@functools.lru_cache(maxsize=4)
+def domain_vocabulary(path: str = "") -> tuple[frozenset[str], frozenset[str]]:
+    """Return the intents and entities of domain.yml (the only names a button payload may use)."""
+    domain_file = Path(path) if path else ROOT / "domain.yml"
+    raw = yaml.safe_load(domain_file.read_text(encoding="utf-8")) or {}
+
+    def names(items: Any) -> frozenset[str]:
+        out = set()
+        for item in items or []:
+            if isinstance(item, str):
+                out.add(item)
+            elif isinstance(item, dict):
+                out.update(str(k) for k in item)
+        return frozenset(out)
+
+    return names(raw.get("intents")), names(raw.get("entities"))
+
+
+def accepted_payload(text: str) -> bool:
+    """Return True when `text` is a payload our own buttons send: known intent, known entities, short values."""
+    if len(text) > MAX_PAYLOAD_CHARS:
+        return False
+    m = _PAYLOAD_RE.fullmatch(text)
+    if m is None:
+        return False
+    try:
+        intents, entities = domain_vocabulary()
+    except (OSError, yaml.YAMLError):
+        return False
+    if m.group("intent") not in intents:
+        return False
+    raw = m.group("entities")
+    if raw is None:
+        return True
+    try:
+        values = json.loads(raw)
+    except (ValueError, RecursionError):
+        return False
+    if not isinstance(values, dict):
+        return False
+    for key, value in values.items():
+        if key not in entities:
+            return False
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            return False
+        text_value = str(value)
+        if len(text_value) > MAX_ENTITY_VALUE_CHARS or _CONTROL_RE.search(text_value):
+            return False
+        if redact(text_value).changed:
+            return False  # "/inform{"location": "06..."}": personal data is never a payload
+    return True
+
+
+def clean_metadata(metadata: Any) -> dict[str, str] | None:
+    """Return only the whitelisted metadata keys, as short redacted strings (None when nothing is left)."""
+    if isinstance(metadata, str) and len(metadata) <= 4096:
+        try:
+            metadata = json.loads(metadata)
+        except (ValueError, RecursionError):
+            return None
+    if not isinstance(metadata, dict):
+        return None
+    out: dict[str, str] = {}
+    for key, limit in METADATA_KEYS.items():
+        value = metadata.get(key)
+        if isinstance(value, str) and not _CONTROL_RE.search(value):
+            out[key] = redact(value[:limit]).text
+    return out or None
 
 
 # --- the state of one resident turn -----------------------------------------
@@ -173,13 +272,48 @@ def set_vault(vault: ContactVault | None) -> None:
     _vault = vault
 
 
-async def protect_text(text: str, sender_id: str) -> str:
-    """Return the text to hand to Rasa: redacted, with phone/e-mail stored in the contact vault."""
-    if text.startswith("/"):
-        return text  # a button payload: intent and entities, no free text
-    result: Redaction = redact(text)
+def as_resident_text(text: str) -> str:
+    """Return `text` as Rasa should see it: an accepted payload as is, anything else with no leading "/".
+
+    Rasa reads every message that starts with "/" as an intent: it would skip NLU
+    (and the safety net), store the text raw and warn with it in the log.
+    """
+    if not text.startswith("/") or accepted_payload(text):
+        return text
+    return text.lstrip("/").lstrip()
+
+
+async def expects_contact(agent: Any, sender_id: str) -> bool:
+    """Return True when the callback form has just asked this resident for a phone number or e-mail address."""
+    store = getattr(agent, "tracker_store", None)
+    if store is None:
+        return False
+    try:
+        tracker = await store.retrieve(sender_id)
+    except Exception as exc:  # no tracker store, no contact: the form asks again
+        logger.warning("tracker store unavailable (%s); contact not kept", type(exc).__name__)
+        return False
+    if tracker is None:
+        return False
+    loop = getattr(tracker, "active_loop_name", None)
+    requested = tracker.get_slot("requested_slot") if "requested_slot" in tracker.slots else None
+    if loop == CALLBACK_FORM and requested == CALLBACK_CONTACT_SLOT:
+        return True
+    for event in reversed(tracker.events):
+        if getattr(event, "type_name", "") == "bot":
+            return (getattr(event, "metadata", None) or {}).get("utter_action") == CONTACT_QUESTION
+        if getattr(event, "type_name", "") == "user":
+            return False
+    return False
+
+
+async def protect_text(text: str, sender_id: str, agent: Any = None) -> str:
+    """Return the text to hand to Rasa: redacted; a contact goes to the vault only in the callback flow."""
+    if text.startswith("/") and accepted_payload(text):
+        return text  # a button payload of our own: known intent and entities, no free text
+    result: Redaction = redact(as_resident_text(text))
     contacts = result.contacts()
-    if contacts:
+    if contacts and await expects_contact(agent, sender_id):
         try:
             await asyncio.to_thread(_store_contacts, sender_id, [(c.kind, c.value) for c in contacts])
         except Exception as exc:  # the conversation must go on; the callback form asks again
@@ -284,6 +418,8 @@ class RedactingRestInput(RestInput):
         if content_type != "application/json":
             return _error(400, "Content-Type must be application/json")
         body = request.body or b""
+        if len(body) > MAX_BODY_BYTES:
+            return _error(413, "body too large")
         if not body.strip():
             return _error(400, "empty body")
         try:
@@ -295,18 +431,17 @@ class RedactingRestInput(RestInput):
         sender = payload.get("sender")
         if isinstance(sender, int) and not isinstance(sender, bool):
             sender = str(sender)
-        if not isinstance(sender, str) or not _SENDER_RE.fullmatch(sender):
-            return _error(
-                400, "sender must be a string of letters, digits, '-', '_', '.', ':' or '@' (max 128)"
-            )
+        if not valid_sender_id(sender):
+            return _error(400, "sender must be a random id: 8-128 letters, digits, '-' or '_'")
         message = payload.get("message")
         if not isinstance(message, str):
             return _error(400, "message must be a string")
         text = clean_message(message)
+        if text is not None:
+            text = clean_message(as_resident_text(text))
         if text is None:
             return _error(400, "message is empty or contains control characters")
-        metadata = payload.get("metadata")
-        return sender, text, metadata if isinstance(metadata, dict) else None
+        return sender, text, clean_metadata(payload.get("metadata"))
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """Return the Sanic blueprint with `GET /` and `POST /webhook`."""
@@ -325,7 +460,7 @@ class RedactingRestInput(RestInput):
             if isinstance(parsed, HTTPResponse):
                 return parsed
             sender_id, text, metadata = parsed
-            safe_text = await protect_text(text, sender_id)
+            safe_text = await protect_text(text, sender_id, _agent_of(request.app))
             collector = CollectingOutputChannel()
             state = TurnState()
             token = _TURN.set(state)
@@ -488,6 +623,10 @@ class RedactingSocketIOInput(SocketIOInput):
         )
         webhook = _RememberingSocketBlueprint(self, sio, self.socketio_path, "socketio_webhook", __name__)
         self.sio = sio
+        # Presence, missed messages, typing and CSAT for the live chat with a medewerker.
+        live_chat = LiveChat.install(
+            sio, webhook, self.namespace, lambda: _agent_of(self.app), bot_uttered_payload, self.bot_message_evt
+        )
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -508,21 +647,26 @@ class RedactingSocketIOInput(SocketIOInput):
         @sio.on("disconnect", namespace=self.namespace)
         async def disconnect(sid: str) -> None:
             logger.debug("socket.io client %s disconnected", sid)
+            await live_chat.disconnected(sid)
 
         @sio.on("session_request", namespace=self.namespace)
-        async def session_request(sid: str, data: Any) -> None:
+        async def session_request(sid: str, data: Any = None) -> None:
             session_id = data.get("session_id") if isinstance(data, dict) else None
-            if not isinstance(session_id, str) or not _SENDER_RE.fullmatch(session_id):
+            while not valid_sender_id(session_id):
                 session_id = uuid.uuid4().hex
             if self.session_persistence:
                 entered = sio.enter_room(sid, session_id)
                 if inspect.isawaitable(entered):  # python-socketio >= 5.10
                     await entered
             await sio.emit("session_confirm", session_id, room=sid)
+            await live_chat.session_started(sid, session_id, data)
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
-        async def handle_message(sid: str, data: Any) -> None:
-            await self._handle_message(sid, data, on_new_message)
+        async def handle_message(sid: str, data: Any = None) -> None:
+            try:
+                await self._handle_message(sid, data, on_new_message)
+            except Exception as exc:  # a broken message never kills the handler silently
+                logger.error("socket.io: message handler failed: %s", type(exc).__name__)
 
         return webhook
 
@@ -535,25 +679,20 @@ class RedactingSocketIOInput(SocketIOInput):
             return
         if self.session_persistence:
             sender_id = data.get("session_id")
-            if not isinstance(sender_id, str) or not _SENDER_RE.fullmatch(sender_id):
+            if not valid_sender_id(sender_id):
                 logger.warning("socket.io: ignored a message without a valid session_id")
                 return
         else:
             sender_id = sid
         raw = data.get("message")
         text = clean_message(raw) if isinstance(raw, str) else None
+        if text is not None:
+            text = clean_message(as_resident_text(text))
         if text is None:
             logger.warning("socket.io: ignored an empty or malformed message (sender %s)", sender_id)
             return
-        metadata = data.get(self.metadata_key)
-        if isinstance(metadata, str):
-            try:
-                metadata = json.loads(metadata)
-            except ValueError:
-                metadata = None
-        if not isinstance(metadata, dict):
-            metadata = None
-        safe_text = await protect_text(text, sender_id)
+        metadata = clean_metadata(data.get(self.metadata_key))
+        safe_text = await protect_text(text, sender_id, _agent_of(self.app))
         output = RedactingSocketIOOutput(self.sio, self.bot_message_evt)
         state = TurnState()
         token = _TURN.set(state)

@@ -6,6 +6,10 @@ redact a message before Rasa sees it, but text can still arrive another way
 (the HTTP API, a staff message, an exception text). This filter is the last
 line: it rewrites the message and its arguments of every record that passes
 a handler, so nothing personal reaches a log file.
+
+Python `warnings` (Rasa warns with the raw text of a payload it cannot parse)
+are routed through logging (`logging.captureWarnings`), so they pass the filter
+too. The filter fails closed: when redaction itself fails, the line is dropped.
 """
 
 from __future__ import annotations
@@ -41,9 +45,14 @@ class RedactingFilter(logging.Filter):
                 # Exception texts can quote the message; format once, redacted, and let
                 # the formatter reuse this cached text.
                 record.exc_text = redact(_FORMATTER.formatException(record.exc_info)).text
-        except Exception:  # a broken filter must never drop or break a log line
-            pass
+        except Exception:  # fail closed: a line we could not redact is not written
+            self.dropped += 1
+            return False
         return True
+
+    def __init__(self, name: str = "") -> None:
+        super().__init__(name)
+        self.dropped = 0
 
 
 _installed = False
@@ -59,6 +68,8 @@ def install(logger_names: tuple[str, ...] = ("",)) -> RedactingFilter:
     """
     global _installed
     flt = _FILTER
+    # warnings.warn(...) becomes a record of the "py.warnings" logger, which passes this filter.
+    logging.captureWarnings(True)
     for name in logger_names:
         for handler in logging.getLogger(name).handlers:
             if flt not in handler.filters:
@@ -67,7 +78,8 @@ def install(logger_names: tuple[str, ...] = ("",)) -> RedactingFilter:
         original = logging.Handler.handle
 
         def handle(self: logging.Handler, record: logging.LogRecord) -> Any:
-            flt.filter(record)
+            if not flt.filter(record):
+                return False
             return original(self, record)
 
         logging.Handler.handle = handle  # type: ignore[method-assign]

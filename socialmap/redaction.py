@@ -433,7 +433,7 @@ EMAIL_RE = re.compile(
     re.IGNORECASE,
 )
 # A real "@" with a host without a dot ("jan@localhost") is still an address.
-_EMAIL_PLAIN_RE = re.compile(r"(?<![\w.%+\-])" + _LOCAL + r"\s*@\s*" + _LABEL + r"(?![\w\-])")
+_EMAIL_PLAIN_RE = re.compile(r"(?<![\w.%+\-])" + _LOCAL + r"@" + _LABEL + r"(?![\w\-:/])")
 
 
 def _candidates_email(text: str) -> Iterable[Found]:

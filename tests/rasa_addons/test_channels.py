@@ -19,8 +19,10 @@ import socketio
 from aiohttp import web
 from rasa.core.actions.action import RemoteAction
 from rasa.core.channels.channel import UserMessage
+from rasa.core.lock_store import InMemoryLockStore
 from rasa.core.nlg import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import BotUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 from sanic import Sanic
@@ -40,6 +42,7 @@ from socialmap.privacy import ContactVault
 Sanic.test_mode = True
 
 ORIGIN = "http://127.0.0.1:8080"
+SENDER = "test-0a1b2c3d4e5f"
 APOLOGY = "Sorry, er ging iets mis. Bel {contact_phone} of kijk op {contact_website}. Wilt u een medewerker spreken?"
 
 
@@ -65,9 +68,30 @@ class FakeBot:
 
 
 @dataclass
+class TrackerStore:
+    """Stands in for Rasa's tracker store: the conversations as the channel reads them."""
+
+    trackers: dict[str, DialogueStateTracker] = field(default_factory=dict)
+
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
+        return self.trackers.get(sender_id)
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        self.trackers[tracker.sender_id] = tracker
+
+    def asked_for_contact(self, sender_id: str) -> None:
+        """The callback form has just asked this resident for a contact."""
+        self.trackers[sender_id] = DialogueStateTracker.from_events(
+            sender_id, [BotUttered("Op welk nummer?", metadata={"utter_action": "utter_ask_callback_contact"})]
+        )
+
+
+@dataclass
 class Agent:
     nlg: TemplatedNaturalLanguageGenerator
     domain: Domain
+    tracker_store: TrackerStore = field(default_factory=TrackerStore)
+    lock_store: InMemoryLockStore = field(default_factory=InMemoryLockStore)
 
 
 @dataclass
@@ -77,6 +101,7 @@ class Served:
     vault: ContactVault
     rest: RedactingRestInput
     sio_channel: RedactingSocketIOInput
+    store: TrackerStore
 
 
 @pytest.fixture()
@@ -87,8 +112,9 @@ async def served(tmp_path: Path) -> AsyncIterator[Served]:
     bot = FakeBot()
     app = Sanic(f"test_channels_{uuid.uuid4().hex}")
     domain = Domain.empty()
+    store = TrackerStore()
     app.ctx.agent = Agent(
-        TemplatedNaturalLanguageGenerator({"utter_technical_problem": [{"text": APOLOGY}]}), domain
+        TemplatedNaturalLanguageGenerator({"utter_technical_problem": [{"text": APOLOGY}]}), domain, store
     )
     rest = RedactingRestInput(allowed_origins=[ORIGIN])
     sio_channel = RedactingSocketIOInput(session_persistence=True, allowed_origins=[ORIGIN])
@@ -101,7 +127,7 @@ async def served(tmp_path: Path) -> AsyncIterator[Served]:
     assert server is not None
     await server.startup()
     try:
-        yield Served(f"http://127.0.0.1:{port}", bot, vault, rest, sio_channel)
+        yield Served(f"http://127.0.0.1:{port}", bot, vault, rest, sio_channel, store)
     finally:
         await server.close()
         channels.set_vault(None)
@@ -129,24 +155,107 @@ async def _post(
 
 
 async def test_rest_redacts_before_rasa_sees_the_message_and_keeps_the_contact_apart(served: Served) -> None:
+    served.store.asked_for_contact(SENDER)
     status, body = await _post(
-        served.url, json.dumps({"sender": "abc", "message": "bel mij op 06-12345678 aub"})
+        served.url, json.dumps({"sender": SENDER, "message": "bel mij op 06-12345678 aub"})
     )
     assert status == 200
     assert served.bot.seen[-1].text == "bel mij op [TELEFOON] aub"
     assert served.bot.seen[-1].input_channel == "rest"
-    assert body == [{"recipient_id": "abc", "text": "U zei: bel mij op [TELEFOON] aub"}]
-    assert served.vault.pop_latest("abc") == "06-12345678"
+    assert body == [{"recipient_id": SENDER, "text": "U zei: bel mij op [TELEFOON] aub"}]
+    assert served.vault.pop_latest(SENDER) == "06-12345678"
 
 
-async def test_rest_passes_button_payloads_unchanged(served: Served) -> None:
-    payload = '/inform{"postcode": "9401 AB"}'
-    status, _ = await _post(served.url, json.dumps({"sender": "abc", "message": payload}))
+@pytest.mark.parametrize(
+    "payload", ["/request_human", "/show_more", '/refine_search{"cost": "gratis"}', '/inform{"postcode": "9401 AB"}']
+)
+async def test_rest_passes_our_own_button_payloads_unchanged(served: Served, payload: str) -> None:
+    status, _ = await _post(served.url, json.dumps({"sender": SENDER, "message": payload}))
     assert status == 200 and served.bot.seen[-1].text == payload
 
 
+@pytest.mark.parametrize(
+    "message, expected",
+    [
+        ("/greet 06-12345678", "greet [TELEFOON]"),  # text after the intent
+        ('/inform{"location": "06-12345678"}', 'inform{"location": "[TELEFOON]"}'),  # personal data as a value
+        ("/no_such_intent", "no_such_intent"),  # not an intent of ours
+        ('/inform{"bsn": "1"}', 'inform{"bsn": "1"}'),  # not an entity of ours
+        ('/inform{"location": {"a": 1}}', 'inform{"location": {"a": 1}}'),  # not a short value
+        ("/" + "a" * 400, "a" * 400),  # too long
+        ("//ik wil dood, bel 0612345678", "ik wil dood, bel [TELEFOON]"),  # the safety net must read this
+    ],
+)
+async def test_rest_treats_every_other_slash_message_as_resident_text(
+    served: Served, message: str, expected: str
+) -> None:
+    status, body = await _post(served.url, json.dumps({"sender": SENDER, "message": message}))
+    assert status == 200
+    assert served.bot.seen[-1].text == expected  # Rasa sees text for NLU and the safety net, never a payload
+    assert "12345678" not in json.dumps(body)  # and the bot cannot echo it back
+    assert served.vault.latest(SENDER) is None  # not in the callback flow: nothing kept
+
+
+async def test_rest_keeps_no_contact_outside_the_callback_flow(served: Served) -> None:
+    status, _ = await _post(served.url, json.dumps({"sender": SENDER, "message": "mijn nummer is 06-12345678"}))
+    assert status == 200 and served.bot.seen[-1].text == "mijn nummer is [TELEFOON]"
+    assert served.vault.latest(SENDER) is None
+    served.store.asked_for_contact(SENDER)
+    await _post(served.url, json.dumps({"sender": SENDER, "message": "06-12345678"}))
+    assert served.vault.pop_latest(SENDER) == "06-12345678"
+
+
+async def test_rest_keeps_only_whitelisted_short_metadata(served: Served) -> None:
+    metadata = {"page": "/hulp?mail=jan@voorbeeld.nl", "lang": "nl", "evil": "x" * 100, "nested": {"a": {"b": 1}}}
+    status, _ = await _post(served.url, json.dumps({"sender": SENDER, "message": "hoi", "metadata": metadata}))
+    assert status == 200
+    assert served.bot.seen[-1].metadata == {"page": "/hulp?mail=[E-MAIL]", "lang": "nl"}
+    status, _ = await _post(served.url, json.dumps({"sender": SENDER, "message": "hoi", "metadata": {"x": 1}}))
+    assert status == 200 and served.bot.seen[-1].metadata is None
+
+
+async def test_rest_refuses_a_huge_body(served: Served) -> None:
+    huge = json.dumps({"sender": SENDER, "message": "hoi", "metadata": {"page": "x" * 5_000_000}})
+    status, answer = await _post(served.url, huge)
+    assert status == 413 and served.bot.seen == []
+
+
+@pytest.mark.parametrize(
+    "sender",
+    [
+        "0612345678",  # a phone number
+        "+31612345678",
+        "06-1234-5678",
+        "tel-0612345678",
+        "111222333",  # a BSN
+        "jan@voorbeeld.nl",  # an e-mail address
+        "jan_at_voorbeeld_dot_nl",
+        "janjansen",  # a name, nothing random about it
+        "abc",  # too short
+        "a" * 200,  # too long
+    ],
+)
+async def test_rest_refuses_sender_ids_that_are_not_random(served: Served, sender: str) -> None:
+    status, answer = await _post(served.url, json.dumps({"sender": sender, "message": "hoi"}))
+    assert status == 400 and "sender" in answer["error"]
+    assert served.bot.seen == []
+
+
+@pytest.mark.parametrize(
+    "sender", ["test-0a1b2c3d4e5f", "load-3-1a2b3c4d", "0f" * 16, "fuzz-123", str(uuid.uuid4()), uuid.uuid4().hex]
+)
+def test_the_sender_ids_in_use_are_accepted(sender: str) -> None:
+    assert channels.valid_sender_id(sender)
+
+
+def test_payload_vocabulary_comes_from_the_domain() -> None:
+    intents, entities = channels.domain_vocabulary()
+    assert {"request_human", "show_more", "refine_search", "inform", "greet"} <= intents
+    assert {"location", "postcode", "cost"} <= entities
+
+
 async def test_rest_cuts_very_long_messages(served: Served) -> None:
-    status, _ = await _post(served.url, json.dumps({"sender": "abc", "message": "a" * 20_000}))
+    status, _ = await _post(served.url, json.dumps({"sender": SENDER, "message": "a" * 20_000}))
     assert status == 200
     assert len(served.bot.seen[-1].text) == MAX_MESSAGE_CHARS
 
@@ -161,8 +270,8 @@ async def test_rest_cuts_very_long_messages(served: Served) -> None:
         (b"   ", "application/json"),
         (b"{not json", "application/json"),
         (b"\xff\xfe\x00garbage", "application/json"),
-        (b'{"sender": "a", "message": "hoi"}', "text/plain"),
-        (b'{"sender": "a", "message": "hoi"}', "application/x-www-form-urlencoded"),
+        (b'{"sender": "test-0a1b2c3d4e5f", "message": "hoi"}', "text/plain"),
+        (b'{"sender": "test-0a1b2c3d4e5f", "message": "hoi"}', "application/x-www-form-urlencoded"),
         (b"[1, 2, 3]", "application/json"),
         (b'"just a string"', "application/json"),
         (b'{"message": "hoi"}', "application/json"),
@@ -170,14 +279,14 @@ async def test_rest_cuts_very_long_messages(served: Served) -> None:
         (b'{"sender": {"a": 1}, "message": "hoi"}', "application/json"),
         (b'{"sender": "a b\\u0000", "message": "hoi"}', "application/json"),
         (b'{"sender": "abc\\n", "message": "hoi"}', "application/json"),
-        (b'{"sender": "a"}', "application/json"),
-        (b'{"sender": "a", "message": {"text": "hoi"}}', "application/json"),
-        (b'{"sender": "a", "message": 12}', "application/json"),
-        (b'{"sender": "a", "message": ["hoi"]}', "application/json"),
-        (b'{"sender": "a", "message": "   "}', "application/json"),
-        (b'{"sender": "a", "message": "hoi\\u0000daar"}', "application/json"),
-        (b'{"sender": "a", "message": "\\u001b[31mrood"}', "application/json"),
-        (b'{"sender": "a", "message": "\\ud800"}', "application/json"),
+        (b'{"sender": "test-0a1b2c3d4e5f"}', "application/json"),
+        (b'{"sender": "test-0a1b2c3d4e5f", "message": {"text": "hoi"}}', "application/json"),
+        (b'{"sender": "test-0a1b2c3d4e5f", "message": 12}', "application/json"),
+        (b'{"sender": "test-0a1b2c3d4e5f", "message": ["hoi"]}', "application/json"),
+        (b'{"sender": "test-0a1b2c3d4e5f", "message": "   "}', "application/json"),
+        (b'{"sender": "test-0a1b2c3d4e5f", "message": "hoi\\u0000daar"}', "application/json"),
+        (b'{"sender": "test-0a1b2c3d4e5f", "message": "\\u001b[31mrood"}', "application/json"),
+        (b'{"sender": "test-0a1b2c3d4e5f", "message": "\\ud800"}', "application/json"),
         (b"[" * 5000 + b"]" * 5000, "application/json"),
     ],
 )
@@ -195,12 +304,12 @@ async def test_rest_answers_bad_input_with_400_and_a_short_json_error(
     ["😀😀😀", "مرحبا كيف حالك", "<script>alert(1)</script>", "'; DROP TABLE events; --", "{{7*7}} ${7*7}"],
 )
 async def test_rest_accepts_odd_but_valid_text(served: Served, text: str) -> None:
-    status, body = await _post(served.url, json.dumps({"sender": "abc", "message": text}))
+    status, body = await _post(served.url, json.dumps({"sender": SENDER, "message": text}))
     assert status == 200 and body[0]["text"] == f"U zei: {text}"
 
 
 async def test_rest_refuses_a_foreign_origin_and_accepts_the_configured_one(served: Served) -> None:
-    body = json.dumps({"sender": "abc", "message": "hoi"})
+    body = json.dumps({"sender": SENDER, "message": "hoi"})
     status, answer = await _post(served.url, body, Origin="https://evil.example")
     assert status == 403 and answer == {"error": "origin not allowed"}
     status, _ = await _post(served.url, body, Origin=ORIGIN)
@@ -216,7 +325,7 @@ async def test_rest_does_not_log_the_raw_text_when_rasa_fails(
     served.bot.behaviour = crash
     with caplog.at_level(logging.DEBUG):
         status, body = await _post(
-            served.url, json.dumps({"sender": "abc", "message": "mijn bsn is 111222333"})
+            served.url, json.dumps({"sender": SENDER, "message": "mijn bsn is 111222333"})
         )
     assert status == 200
     assert body[0]["text"].startswith("Sorry, er ging iets mis. Bel ")
@@ -275,7 +384,7 @@ async def test_slow_action_server_gives_a_dutch_apology_within_five_seconds(
     served.bot.behaviour = _processor_like(slow_action_server, calls)
     started = time.monotonic()
     status, body = await _post(
-        served.url, json.dumps({"sender": "abc", "message": "ik zoek een koffieochtend"})
+        served.url, json.dumps({"sender": SENDER, "message": "ik zoek een koffieochtend"})
     )
     elapsed = time.monotonic() - started
     assert status == 200
@@ -289,7 +398,7 @@ async def test_slow_action_server_gives_a_dutch_apology_within_five_seconds(
 async def test_action_server_down_gives_the_apology(served: Served) -> None:
     calls: list[float] = []
     served.bot.behaviour = _processor_like(f"http://127.0.0.1:{_free_port()}/webhook", calls)
-    status, body = await _post(served.url, json.dumps({"sender": "abc", "message": "hoi"}))
+    status, body = await _post(served.url, json.dumps({"sender": SENDER, "message": "hoi"}))
     assert status == 200 and "Sorry, er ging iets mis" in body[0]["text"]
 
 
@@ -331,11 +440,12 @@ async def test_socketio_sends_one_bot_uttered_per_message_in_the_contract_shape(
         )
 
     served.bot.behaviour = answer
+    served.store.asked_for_contact("sess-10a1b2c3d4e5f")
     client, received, queue = await _socket_client(served.url)
     try:
-        await client.emit("session_request", {"session_id": "sess-1"})
-        assert (await asyncio.wait_for(queue.get(), 5)) == {"session": "sess-1"}
-        await client.emit("user_uttered", {"message": "mail naar jan@voorbeeld.nl", "session_id": "sess-1"})
+        await client.emit("session_request", {"session_id": "sess-10a1b2c3d4e5f"})
+        assert (await asyncio.wait_for(queue.get(), 5)) == {"session": "sess-10a1b2c3d4e5f"}
+        await client.emit("user_uttered", {"message": "mail naar jan@voorbeeld.nl", "session_id": "sess-10a1b2c3d4e5f"})
         first = await asyncio.wait_for(queue.get(), 5)
         second = await asyncio.wait_for(queue.get(), 5)
     finally:
@@ -348,8 +458,8 @@ async def test_socketio_sends_one_bot_uttered_per_message_in_the_contract_shape(
     }
     assert second["custom"] == {"type": "result_card", "card": {"name": "X"}} and second["text"] == "Kaart"
     assert served.bot.seen[-1].text == "mail naar [E-MAIL]"
-    assert served.bot.seen[-1].sender_id == "sess-1"
-    assert served.vault.pop_latest("sess-1") == "jan@voorbeeld.nl"
+    assert served.bot.seen[-1].sender_id == "sess-10a1b2c3d4e5f"
+    assert served.vault.pop_latest("sess-10a1b2c3d4e5f") == "jan@voorbeeld.nl"
 
 
 async def test_socketio_refuses_a_foreign_origin(served: Served) -> None:
@@ -363,9 +473,9 @@ async def test_socketio_apologises_when_an_action_fails(served: Served) -> None:
     served.bot.behaviour = _processor_like(f"http://127.0.0.1:{_free_port()}/webhook", calls)
     client, _, queue = await _socket_client(served.url)
     try:
-        await client.emit("session_request", {"session_id": "sess-2"})
+        await client.emit("session_request", {"session_id": "sess-20a1b2c3d4e5f"})
         await asyncio.wait_for(queue.get(), 5)
-        await client.emit("user_uttered", {"message": "hoi", "session_id": "sess-2"})
+        await client.emit("user_uttered", {"message": "hoi", "session_id": "sess-20a1b2c3d4e5f"})
         apology = await asyncio.wait_for(queue.get(), 5)
     finally:
         await client.disconnect()
@@ -375,16 +485,16 @@ async def test_socketio_apologises_when_an_action_fails(served: Served) -> None:
 async def test_socketio_ignores_malformed_messages(served: Served) -> None:
     client, received, queue = await _socket_client(served.url)
     try:
-        await client.emit("session_request", {"session_id": "sess-3"})
+        await client.emit("session_request", {"session_id": "sess-30a1b2c3d4e5f"})
         await asyncio.wait_for(queue.get(), 5)
         for bad in [
             "plain string",
-            {"message": 12, "session_id": "sess-3"},
+            {"message": 12, "session_id": "sess-30a1b2c3d4e5f"},
             {"message": "hoi"},
-            {"message": "\x00", "session_id": "sess-3"},
+            {"message": "\x00", "session_id": "sess-30a1b2c3d4e5f"},
         ]:
             await client.emit("user_uttered", bad)
-        await client.emit("user_uttered", {"message": "hallo", "session_id": "sess-3"})
+        await client.emit("user_uttered", {"message": "hallo", "session_id": "sess-30a1b2c3d4e5f"})
         reply = await asyncio.wait_for(queue.get(), 5)
     finally:
         await client.disconnect()
@@ -461,3 +571,90 @@ async def test_fuzz_reports_server_errors(tmp_path: Path) -> None:
     finally:
         await runner.cleanup()
     assert result["5xx"] == 20 and result["alive"] is False
+
+
+# --- issue 12: side doors ----------------------------------------------------------
+
+
+async def test_socketio_refuses_a_phone_number_as_session_id_and_hands_out_a_random_one(served: Served) -> None:
+    client, _, queue = await _socket_client(served.url)
+    try:
+        await client.emit("session_request", {"session_id": "0612345678"})
+        confirmed = (await asyncio.wait_for(queue.get(), 5))["session"]
+    finally:
+        await client.disconnect()
+    assert confirmed != "0612345678" and channels.valid_sender_id(confirmed)
+
+
+async def test_socketio_answers_after_missing_data_and_nested_metadata(served: Served) -> None:
+    session = "sess-40a1b2c3d4e5f"
+    nested: Any = {}
+    for _ in range(200):
+        nested = {"a": nested}
+    client, _, queue = await _socket_client(served.url)
+    try:
+        await client.emit("session_request")  # no data at all
+        await asyncio.wait_for(queue.get(), 5)
+        await client.emit("session_request", {"session_id": session})
+        await asyncio.wait_for(queue.get(), 5)
+        await client.emit("user_uttered")  # no data at all
+        await client.emit("user_uttered", {"message": "hoi", "session_id": session, "metadata": nested})
+        reply = await asyncio.wait_for(queue.get(), 5)
+        await client.emit(
+            "user_uttered", {"message": "nog een", "session_id": session, "metadata": json.dumps(nested)}
+        )
+        second = await asyncio.wait_for(queue.get(), 5)
+    finally:
+        await client.disconnect()
+    assert reply["text"] == "U zei: hoi" and second["text"] == "U zei: nog een"
+    assert [m.metadata for m in served.bot.seen] == [None, None]
+
+
+async def test_socketio_slash_text_is_resident_text(served: Served) -> None:
+    session = "sess-50a1b2c3d4e5f"
+    client, _, queue = await _socket_client(served.url)
+    try:
+        await client.emit("session_request", {"session_id": session})
+        await asyncio.wait_for(queue.get(), 5)
+        await client.emit("user_uttered", {"message": "/greet 06-12345678", "session_id": session})
+        reply = await asyncio.wait_for(queue.get(), 5)
+    finally:
+        await client.disconnect()
+    assert reply["text"] == "U zei: greet [TELEFOON]"
+
+
+def test_warnings_go_through_the_redacting_log_filter(caplog: pytest.LogCaptureFixture) -> None:
+    import warnings
+
+    from rasa_addons import logging_filter
+
+    logging.captureWarnings(False)  # pytest records warnings itself: start from a clean hook
+    logging_filter.install()
+    handler_records: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            handler_records.append(self.format(record))
+
+    keep = Keep()
+    logging.getLogger("py.warnings").addHandler(keep)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("always")
+            warnings.warn("Failed to parse arguments in line '/greet 06-12345678'", UserWarning, stacklevel=1)
+    finally:
+        logging.getLogger("py.warnings").removeHandler(keep)
+    assert handler_records and "[TELEFOON]" in handler_records[0]
+    assert "12345678" not in "".join(handler_records)
+
+
+def test_log_filter_drops_a_line_it_cannot_redact(monkeypatch: pytest.MonkeyPatch) -> None:
+    from rasa_addons import logging_filter
+
+    def broken(_: str) -> Any:
+        raise RuntimeError("redaction broke")
+
+    monkeypatch.setattr(logging_filter, "redact", broken)
+    record = logging.LogRecord("rasa", logging.ERROR, __file__, 1, "text=%s", ("bel 06-12345678",), None)
+    flt = logging_filter.RedactingFilter()
+    assert flt.filter(record) is False and flt.dropped == 1
