@@ -163,6 +163,12 @@ class _HandoffAction(Action, ABC):
         tz = ZoneInfo(self.deployment.timezone)
         return self._clock().astimezone(tz) if self._clock else datetime.now(tz)
 
+    def available_staff(self) -> int:
+        """Return how many employees set themselves "beschikbaar" in the console (the wait estimate uses it)."""
+        from socialmap.staff import StaffStore
+
+        return StaffStore(self.queue.engine).available_count()
+
     def unavailable(self, dispatcher: CollectingDispatcher, exc: Exception) -> list[EventType]:
         log.error("handoff database unavailable: %r", exc)
         dispatcher.utter_message(
@@ -194,12 +200,15 @@ class ActionRequestHandoff(_HandoffAction):
         try:
             ticket = self.queue.request(tracker.sender_id, summary_from(tracker, priority), priority=priority)
             position = max(1, self.queue.position(ticket.id))
+            available = self.available_staff()
         except SQLAlchemyError as exc:
             return self.unavailable(dispatcher, exc)
         dispatcher.utter_message(
             response="utter_handoff_queued",
             position=position,
-            wait_minutes=hq.expected_wait_minutes(position, self.deployment.average_handling_minutes),
+            wait_minutes=hq.expected_wait_minutes(
+                position, self.deployment.average_handling_minutes, available_staff=available
+            ),
         )
         return [SlotSet("handoff_status", "waiting")]
 

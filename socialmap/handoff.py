@@ -634,9 +634,13 @@ def describe_moment(moment: datetime, now: datetime) -> str:
     return f"{WEEKDAYS_NL[moment.weekday()]} {moment.day} {MONTHS_NL[moment.month - 1]} om {clock}"
 
 
-def expected_wait_minutes(position: int, average_handling_minutes: float) -> int:
-    """Return the expected wait for a queue position: everyone ahead, and the one being helped, takes the average."""
-    return max(1, math.ceil(position * max(average_handling_minutes, 0.5)))
+def expected_wait_minutes(position: int, average_handling_minutes: float, available_staff: int = 1) -> int:
+    """Return the expected wait for a queue position: everyone ahead, and the one being helped, takes the average.
+
+    Several available employees (status "beschikbaar") share the queue; when nobody has set
+    a status, one is assumed, since the helpdesk is open.
+    """
+    return max(1, math.ceil(position * max(average_handling_minutes, 0.5) / max(available_staff, 1)))
 
 
 def _ticket(row: Row) -> Ticket:

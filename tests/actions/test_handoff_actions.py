@@ -261,3 +261,20 @@ def test_actions_do_no_io_when_created_without_arguments() -> None:
     # The rasa_sdk executor instantiates every action with no arguments at start-up.
     for cls in (ActionRequestHandoff, ActionCancelHandoff, ActionSubmitCallback, ValidateCallbackForm):
         assert cls().name()
+
+
+async def test_the_wait_estimate_counts_the_available_employees(fresh_queue: hq.HandoffQueue) -> None:
+    from socialmap.staff import AVAILABLE, StaffStore
+
+    staff = StaffStore(fresh_queue.engine)
+    for username in ("anja", "bert"):
+        staff.add(username, username.title(), "correct paard batterij")
+        staff.set_status(username, AVAILABLE)
+    fresh_queue.request("someone-else", hq.HandoffSummary())
+    action = ActionRequestHandoff(fresh_queue, deployment=OFFICE, clock=lambda: MONDAY_10)
+    tracker = make_tracker(
+        SLOTS, consent_events(("ik wil een mens", "request_human")), intent="affirm", text="ja", sender="c-2"
+    )
+    dispatcher, _ = await run(action, tracker)
+    # Position 2, six minutes each, two people at work: six minutes instead of twelve.
+    assert (dispatcher.messages[0]["position"], dispatcher.messages[0]["wait_minutes"]) == (2, 6)

@@ -31,6 +31,16 @@
   var IDLE_MS = 2 * 60 * 60 * 1000;
   var MAX_ENTRIES = 300;
   var TYPING_TIMEOUT_MS = 20000;
+  var STAFF_TYPING_MS = 6000;
+  var USER_TYPING_EVERY_MS = 3000;
+  // Five faces for the optional satisfaction question after a conversation with a medewerker.
+  var CSAT_FACES = [
+    { score: 1, face: "\uD83D\uDE1E", label: "Heel ontevreden" },
+    { score: 2, face: "\uD83D\uDE41", label: "Ontevreden" },
+    { score: 3, face: "\uD83D\uDE10", label: "Neutraal" },
+    { score: 4, face: "\uD83D\uDE42", label: "Tevreden" },
+    { score: 5, face: "\uD83D\uDE04", label: "Heel tevreden" }
+  ];
   var START_PAYLOAD = "/start_conversation";
   var HEX_COLOR = /^#(?:[0-9a-f]{3}|[0-9a-f]{6})$/i;
 
@@ -255,6 +265,12 @@
     };
   }
 
+  /** Returns true for messages nobody waited for: a medewerker's, or a change of who talks. */
+  function startsOwnTurn(entry) {
+    var m = entry.metadata;
+    return !!(m && (m.from === "staff" || m.handoff));
+  }
+
   function isCard(entry) {
     return entry.kind === "bot" && entry.custom && entry.custom.type === "result_card" &&
       entry.custom.card && typeof entry.custom.card === "object";
@@ -330,12 +346,12 @@
     var title = el("h2", "skw-title", cfg.title);
     title.id = "skw-title";
     heading.appendChild(title);
-    if (cfg.subtitle) {
-      var subtitle = el("p", "skw-subtitle", cfg.subtitle);
-      subtitle.id = "skw-subtitle";
-      heading.appendChild(subtitle);
-      panel.setAttribute("aria-describedby", "skw-subtitle");
-    }
+    // Always present, so the header can say who the resident talks to during a live chat.
+    var subtitle = el("p", "skw-subtitle", cfg.subtitle);
+    subtitle.id = "skw-subtitle";
+    subtitle.hidden = !cfg.subtitle;
+    heading.appendChild(subtitle);
+    if (cfg.subtitle) { panel.setAttribute("aria-describedby", "skw-subtitle"); }
     header.appendChild(heading);
     var tools = el("div", "skw-tools");
     var restart = el("button", "skw-tool skw-restart");
@@ -392,7 +408,8 @@
     form.appendChild(send);
 
     var footer = el("p", "skw-footer");
-    footer.appendChild(document.createTextNode("U praat met een computer. "));
+    var footerText = document.createTextNode("U praat met een computer. ");
+    footer.appendChild(footerText);
     if (cfg.privacyUrl) {
       footer.appendChild(externalLink(cfg.privacyUrl, "Privacy", "skw-link"));
     }
@@ -415,6 +432,10 @@
     this.typing = typing;
     this.typingText = typingText;
     this.input = input;
+    this.titleEl = title;
+    this.subtitleEl = subtitle;
+    this.footerText = footerText;
+    this.lastUserTyping = 0;
 
     var self = this;
     launcher.addEventListener("click", function () { self.open(true); });
@@ -436,7 +457,13 @@
       input.value = "";
       self.send(text, text);
     });
+    input.addEventListener("input", function () { self.userTyping(); });
     log.addEventListener("click", function (event) {
+      var face = event.target.closest ? event.target.closest("button.skw-face") : null;
+      if (face && log.contains(face)) {
+        self.answerCsat(face.dataset.token, parseInt(face.dataset.score, 10));
+        return;
+      }
       var button = event.target.closest ? event.target.closest("button.skw-reply") : null;
       if (button && log.contains(button)) {
         self.send(button.dataset.title, button.dataset.payload);
@@ -453,6 +480,7 @@
     // Render the stored conversation before the log is in the document, so a
     // screen reader does not read the whole history again on every page.
     this.renderAll();
+    this.applyLive();
     document.body.appendChild(root);
     this.claimLeadership();
 
@@ -516,6 +544,7 @@
     this.log.textContent = "";
     this.turnStart = null;
     this.hideTyping();
+    this.applyLive();
     this.save();
     this.setStatus("U bent een nieuw gesprek begonnen. Het vorige gesprek is gewist uit uw browser.", 6000);
     // A fresh socket leaves the old conversation's room on the server.
@@ -583,6 +612,9 @@
       metadata: message.metadata,
       time: new Date().toISOString()
     };
+    // For a reconnect: the channel sends what arrived after this moment (rasa_addons/live_chat.py).
+    this.state.lastBotAt = Date.now();
+    this.followHandoff(message.metadata);
     this.addEntry(entry);
     if (!this.isOpen()) {
       this.unread += 1;
@@ -606,6 +638,7 @@
       this.turnStart = null;
     }
     this.renderNew();
+    this.applyLive();
     if (!sameConversation && this.socket) {
       this.confirmed = false;
       this.socket.disconnect();
@@ -644,6 +677,10 @@
       return;
     }
     var lastBefore = this.log.lastElementChild;
+    if (startsOwnTurn(entry)) {
+      // A medewerker writes without being asked: show each such message from its first line.
+      this.turnStart = null;
+    }
     if (isCard(entry)) {
       this.renderCard(entry, previous);
     } else {
@@ -660,7 +697,7 @@
   Widget.prototype.messageShell = function (kind, who, time) {
     var item = el("div", "skw-msg skw-msg--" + kind);
     var meta = el("p", "skw-meta");
-    var whoEl = el("span", kind === "staff" ? "skw-who" : "skw-sr-only", who);
+    var whoEl = el("span", kind.indexOf("staff") === 0 ? "skw-who" : "skw-sr-only", who);
     meta.appendChild(whoEl);
     meta.appendChild(document.createTextNode(" "));
     var stamp = el("time", "skw-time", formatTime(time));
@@ -695,11 +732,15 @@
   Widget.prototype.renderBot = function (entry) {
     var staff = entry.metadata && entry.metadata.from === "staff";
     var who = staff ? (asText(entry.metadata.staff_name) || "Medewerker") + " (medewerker van de gemeente)" : "Assistent:";
-    var item = this.messageShell(staff ? "staff" : "bot", who, entry.time);
+    var notice = !staff && entry.metadata && entry.metadata.handoff;
+    var item = this.messageShell(staff ? "staff" : notice ? "bot skw-msg--notice" : "bot", who, entry.time);
     if (entry.text) {
       var bubble = el("div", "skw-bubble");
       appendLinkified(bubble, entry.text);
       item.appendChild(bubble);
+    }
+    if (entry.custom && entry.custom.type === "csat" && typeof entry.custom.token === "string") {
+      item.appendChild(this.buildCsat(entry));
     }
     this.log.appendChild(item);
   };
@@ -707,11 +748,15 @@
   Widget.prototype.renderCard = function (entry, previous) {
     var list;
     var last = this.log.lastElementChild;
-    if (previous && isCard(previous) && last && last.classList.contains("skw-msg--cards")) {
+    var staff = entry.metadata && entry.metadata.from === "staff";
+    var sameSender = previous && isCard(previous) && !!(previous.metadata && previous.metadata.from === "staff") === staff;
+    if (sameSender && last && last.classList.contains("skw-msg--cards")) {
       // Consecutive result cards form one list, so a screen reader says "list, 3 items".
       list = last.querySelector("ol");
     } else {
-      var item = this.messageShell("bot skw-msg--cards", "Assistent, zoekresultaten:", entry.time);
+      var item = staff
+        ? this.messageShell("staff skw-msg--cards", (asText(entry.metadata.staff_name) || "Medewerker") + " (medewerker van de gemeente) stuurt u:", entry.time)
+        : this.messageShell("bot skw-msg--cards", "Assistent, zoekresultaten:", entry.time);
       list = el("ol", "skw-cards");
       item.appendChild(list);
       this.log.appendChild(item);
@@ -756,6 +801,114 @@
     this.typingText.textContent = "De assistent schrijft een antwoord.";
     clearTimeout(this.typingTimer);
     this.typingTimer = setTimeout(function () { self.hideTyping(); }, TYPING_TIMEOUT_MS);
+  };
+
+  Widget.prototype.showStaffTyping = function (name) {
+    var self = this;
+    this.typing.hidden = false;
+    this.typingText.textContent = (name || "De medewerker") + " schrijft een bericht.";
+    clearTimeout(this.typingTimer);
+    this.typingTimer = setTimeout(function () { self.hideTyping(); }, STAFF_TYPING_MS);
+  };
+
+  /** Tells the medewerker (not the assistant) that the resident is typing, at most every few seconds. */
+  Widget.prototype.userTyping = function () {
+    var live = this.state.live;
+    if (!live || live.mode !== "staff" || !this.socket || !this.confirmed || !this.input.value) { return; }
+    var now = Date.now();
+    if (now - this.lastUserTyping < USER_TYPING_EVERY_MS) { return; }
+    this.lastUserTyping = now;
+    this.socket.emit("user_typing", { session_id: this.state.sessionId });
+  };
+
+  /** Follows who the resident talks to from the handoff metadata of a message. */
+  Widget.prototype.followHandoff = function (metadata) {
+    if (!metadata) { return; }
+    var step = metadata.handoff;
+    var live = this.state.live || { mode: "assistant" };
+    if (step === "joined" || (metadata.from === "staff" && live.mode !== "staff")) {
+      live = { mode: "staff", staffName: asText(metadata.staff_name) || "een medewerker" };
+    } else if (step === "handed_on") {
+      live = { mode: "waiting" };
+    } else if (step === "handed_back" || step === "closed") {
+      live = { mode: "assistant" };
+    } else {
+      return;
+    }
+    this.state.live = live;
+    this.applyLive();
+  };
+
+  /** Shows in the header and footer who the resident talks to now. */
+  Widget.prototype.applyLive = function () {
+    var cfg = this.config;
+    var live = this.state.live || { mode: "assistant" };
+    var title = cfg.title;
+    var subtitle = cfg.subtitle;
+    var footer = "U praat met een computer. ";
+    if (live.mode === "staff") {
+      title = "U praat met " + live.staffName;
+      subtitle = "Medewerker van de gemeente" + (cfg.municipality ? " " + cfg.municipality : "");
+      footer = "U praat met een medewerker, niet met een computer. ";
+    } else if (live.mode === "waiting") {
+      subtitle = "U wacht op een medewerker.";
+      footer = "U wacht op een medewerker. Blijf in dit venster. ";
+    }
+    this.titleEl.textContent = title;
+    this.subtitleEl.textContent = subtitle;
+    this.subtitleEl.hidden = !subtitle;
+    if (subtitle) { this.panel.setAttribute("aria-describedby", "skw-subtitle"); } else { this.panel.removeAttribute("aria-describedby"); }
+    this.footerText.textContent = footer;
+    this.log.setAttribute("aria-label", live.mode === "staff" ? "Gesprek met " + live.staffName : "Gesprek met de " + cfg.title.toLowerCase());
+    this.root.classList.toggle("skw-root--live", live.mode === "staff");
+  };
+
+  /** Returns the five faces of the satisfaction question, or the thanks once answered. */
+  Widget.prototype.buildCsat = function (entry) {
+    var box = el("div", "skw-csat");
+    if (entry.csatScore) {
+      box.appendChild(el("p", "skw-csat-done", "Dank u voor uw antwoord."));
+      return box;
+    }
+    var group = el("div", "skw-faces");
+    group.setAttribute("role", "group");
+    group.setAttribute("aria-label", "Hoe tevreden bent u? Kies een van vijf gezichtjes");
+    CSAT_FACES.forEach(function (f) {
+      var b = el("button", "skw-face");
+      b.type = "button";
+      b.dataset.score = String(f.score);
+      b.dataset.token = entry.custom.token;
+      b.setAttribute("aria-label", f.score + " van 5: " + f.label);
+      b.title = f.label;
+      var face = el("span", null, f.face);
+      face.setAttribute("aria-hidden", "true");
+      b.appendChild(face);
+      group.appendChild(b);
+    });
+    box.appendChild(group);
+    return box;
+  };
+
+  Widget.prototype.answerCsat = function (token, score) {
+    if (!token || !(score >= 1 && score <= 5) || !this.socket || !this.confirmed) {
+      this.setStatus("Uw antwoord kon niet worden verstuurd. Dat hoeft ook niet.", 6000);
+      return;
+    }
+    this.socket.emit("csat", { token: token, score: score });
+    var entries = this.state.entries;
+    for (var i = 0; i < entries.length; i++) {
+      if (entries[i] && entries[i].custom && entries[i].custom.token === token) { entries[i].csatScore = score; }
+    }
+    this.save();
+    var faces = this.log.querySelectorAll("button.skw-face");
+    for (var j = 0; j < faces.length; j++) {
+      if (faces[j].dataset.token === token) {
+        var box = faces[j].closest(".skw-csat");
+        if (box) { box.replaceChildren(el("p", "skw-csat-done", "Dank u voor uw antwoord.")); }
+        break;
+      }
+    }
+    this.input.focus();
   };
 
   Widget.prototype.hideTyping = function () {
@@ -862,7 +1015,15 @@
     });
     this.socket = socket;
     socket.on("connect", function () {
-      socket.emit("session_request", { session_id: self.state.sessionId });
+      // since/now let the channel send the messages that arrived while this window was closed.
+      var since = typeof self.state.lastBotAt === "number" ? self.state.lastBotAt / 1000 : null;
+      socket.emit("session_request", { session_id: self.state.sessionId, since: since, now: Date.now() / 1000 });
+    });
+    socket.on("staff_typing", function (data) {
+      self.showStaffTyping(data && asText(data.staff_name));
+    });
+    socket.on("csat_saved", function (data) {
+      if (data && data.ok === false) { self.setStatus("Uw antwoord is niet bewaard. Dat hoeft ook niet.", 6000); }
     });
     socket.on("session_confirm", function (data) {
       var id = typeof data === "string" ? data : data && data.session_id;

@@ -1,0 +1,202 @@
+"""Live chat with a medewerker on the socket.io channel: presence, missed messages, typing, CSAT.
+
+`LiveChat.install(...)` is called by `RedactingSocketIOInput.blueprint()`; the channel
+calls `session_started` after `session_confirm` and `disconnected` on disconnect.
+
+* **Presence.** Each connected chat window of a conversation counts once in the
+  `handoff_presence` table (socialmap.handoff), so the staff console shows whether
+  the resident is still there and since when they are gone. The count is reset when
+  the chat server starts (no window is connected to a fresh process). With several
+  Rasa replicas that reset must move to a shared place (README, "Scaling out").
+* **Missed messages.** A widget that reconnects sends `since` (when, by its own clock,
+  the last bot message arrived) and `now` (its clock at the request); the difference
+  with this server's clock converts `since`. Bot messages stored after that moment (a
+  medewerker's "Bent u er nog?", the join message, an answer that was on its way) are
+  sent to that window again, so the resident sees who they talk to after reopening
+  the tab. A message the widget did receive was stored before it arrived, so it is
+  never sent twice.
+* **Typing.** `user_typing` from the widget marks the resident as typing (at most
+  every 2 s a database write); `POST /webhooks/socketio/staff_typing?token=...` from
+  the staff console sends `staff_typing` to the resident's window.
+* **Satisfaction.** `csat {token, score}` stores a score for a one-time token the
+  console created; no conversation id is kept with the score.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+import time
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any
+
+from sanic import response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from socialmap import handoff as hq
+from socialmap.settings import get_settings
+
+logger = logging.getLogger(__name__)
+
+MAX_REPLAY = 50
+TYPING_WRITE_EVERY_S = 2.0
+
+
+@lru_cache(maxsize=1)
+def _queue() -> hq.HandoffQueue:
+    return hq.HandoffQueue(db_url=get_settings().db_url)
+
+
+def _api_token() -> str:
+    try:
+        return str(get_settings().rasa_token or "")
+    except Exception:  # settings without a token: the route stays closed
+        return ""
+
+
+class LiveChat:
+    """Per-process bookkeeping of which socket belongs to which conversation."""
+
+    def __init__(
+        self,
+        sio: Any,
+        namespace: str | None,
+        agent: Callable[[], Any],
+        payload: Callable[[dict[str, Any]], dict[str, Any]],
+        bot_message_evt: str = "bot_uttered",
+        queue: Callable[[], hq.HandoffQueue] = _queue,
+    ) -> None:
+        self.sio = sio
+        self.namespace = namespace
+        self.agent = agent
+        self.payload = payload
+        self.bot_message_evt = bot_message_evt
+        self.queue = queue
+        self.sessions: dict[str, str] = {}  # socket id -> conversation id
+        self._typing_written: dict[str, float] = {}
+
+    @classmethod
+    def install(
+        cls,
+        sio: Any,
+        webhook: Any,
+        namespace: str | None,
+        agent: Callable[[], Any],
+        payload: Callable[[dict[str, Any]], dict[str, Any]],
+        bot_message_evt: str = "bot_uttered",
+    ) -> LiveChat:
+        """Return the live chat helper with its socket events and the staff-typing route registered."""
+        live = cls(sio, namespace, agent, payload, bot_message_evt)
+        try:
+            live.queue().reset_presence()
+        except Exception as exc:  # the chat must work even when the queue database is away
+            logger.warning("could not reset presence: %s", type(exc).__name__)
+
+        @sio.on("user_typing", namespace=namespace)
+        async def user_typing(sid: str, data: Any = None) -> None:
+            await live.resident_typing(sid)
+
+        @sio.on("csat", namespace=namespace)
+        async def csat(sid: str, data: Any = None) -> None:
+            await live.csat(sid, data)
+
+        @webhook.route("/staff_typing", methods=["POST"])
+        async def staff_typing(request: Request) -> HTTPResponse:
+            return await live.staff_typing(request)
+
+        return live
+
+    async def _db(self, fn: Callable[..., Any], *args: Any) -> Any:
+        try:
+            return await asyncio.to_thread(fn, *args)
+        except Exception as exc:  # presence is a courtesy: never break the chat for it
+            logger.warning("live chat bookkeeping failed: %s", type(exc).__name__)
+            return None
+
+    async def session_started(self, sid: str, conversation_id: str, data: Any) -> None:
+        """Count the window as connected and send it the bot messages it missed."""
+        previous = self.sessions.get(sid)
+        if previous == conversation_id:
+            await self.replay(sid, conversation_id, data)
+            return
+        if previous is not None:
+            await self._db(self.queue().disconnected, previous)
+        self.sessions[sid] = conversation_id
+        await self._db(self.queue().connected, conversation_id)
+        await self.replay(sid, conversation_id, data)
+
+    async def disconnected(self, sid: str) -> None:
+        """Count the window as gone."""
+        conversation_id = self.sessions.pop(sid, None)
+        if conversation_id is not None:
+            await self._db(self.queue().disconnected, conversation_id)
+
+    async def replay(self, sid: str, conversation_id: str, data: Any) -> None:
+        """Send this window the bot messages stored after the `since` timestamp it gave."""
+        since = data.get("since") if isinstance(data, dict) else None
+        client_now = data.get("now") if isinstance(data, dict) else None
+        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (since, client_now)):
+            return
+        assert isinstance(since, (int, float)) and isinstance(client_now, (int, float))
+        since = since + (time.time() - client_now)  # the widget's clock -> this server's clock
+        agent = self.agent()
+        store = getattr(agent, "tracker_store", None) if agent is not None else None
+        if store is None:
+            return
+        try:
+            tracker = await store.retrieve(conversation_id)
+        except Exception as exc:
+            logger.warning("could not read the tracker to replay messages: %s", type(exc).__name__)
+            return
+        if tracker is None:
+            return
+        missed = [e for e in tracker.events if getattr(e, "type_name", "") == "bot" and e.timestamp > since]
+        for event in missed[-MAX_REPLAY:]:
+            payload = self.payload(event.message())
+            payload["metadata"] = dict(payload.get("metadata") or {}, replayed=True)
+            await self.sio.emit(self.bot_message_evt, payload, room=sid, namespace=self.namespace)
+
+    async def resident_typing(self, sid: str) -> None:
+        """Mark the resident of this window as typing (a write at most every few seconds)."""
+        conversation_id = self.sessions.get(sid)
+        if conversation_id is None:
+            return
+        now = time.monotonic()
+        if now - self._typing_written.get(conversation_id, 0.0) < TYPING_WRITE_EVERY_S:
+            return
+        self._typing_written[conversation_id] = now
+        if len(self._typing_written) > 10_000:
+            self._typing_written.clear()
+        await self._db(self.queue().resident_typing, conversation_id)
+
+    async def csat(self, sid: str, data: Any) -> None:
+        """Store the resident's satisfaction score and tell the window whether it was kept."""
+        if sid not in self.sessions or not isinstance(data, dict):
+            return
+        token, score = data.get("token"), data.get("score")
+        ok = False
+        if isinstance(token, str) and isinstance(score, int) and not isinstance(score, bool):
+            ok = bool(await self._db(self.queue().record_csat, token, score))
+        await self.sio.emit("csat_saved", {"token": token, "ok": ok}, room=sid, namespace=self.namespace)
+
+    async def staff_typing(self, request: Request) -> HTTPResponse:
+        """Tell the resident's window that the medewerker types (called by the staff console)."""
+        expected = _api_token()
+        supplied = request.args.get("token") or ""
+        if not expected or not hmac.compare_digest(supplied.encode(), expected.encode()):
+            return response.json({"error": "not authorised"}, status=401)
+        try:
+            body = request.json if isinstance(request.json, dict) else {}
+        except Exception:  # not JSON
+            body = {}
+        conversation_id = body.get("conversation_id")
+        name = body.get("staff_name")
+        if not isinstance(conversation_id, str) or not isinstance(name, str) or not conversation_id:
+            return response.json({"error": "conversation_id and staff_name are needed"}, status=400)
+        await self.sio.emit(
+            "staff_typing", {"staff_name": name[:40]}, room=conversation_id, namespace=self.namespace
+        )
+        return response.json({"ok": True})
