@@ -399,14 +399,14 @@ def _opening_text(rules: tuple[Rule, ...]) -> str:
         if weekly:
             merged.setdefault(hours, set()).update(d for _, d in rule.days)
             continue
-        days = _rule_days_text(rule)
-        if days:
-            parts.append(" ".join(p for p in (days, hours) if p))
+        rule_days = _rule_days_text(rule)
+        if rule_days:
+            parts.append(" ".join(p for p in (rule_days, hours) if p))
         elif rule.description:
             descriptions.append(rule.description)
     weekly_parts = []
-    for hours, days in merged.items():
-        day_part = days_text(days)
+    for hours, weekdays in merged.items():
+        day_part = days_text(weekdays)
         if day_part == "elke dag" and hours in ("", "0:00-24:00"):
             weekly_parts.append("dag en nacht")
         else:

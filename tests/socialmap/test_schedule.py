@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 
-from socialmap.schedule import TZ, describe, is_open, next_occurrence, next_session, weekdays_of, when_text
+from socialmap.schedule import (
+    TZ,
+    describe,
+    hours_on,
+    is_open,
+    next_occurrence,
+    next_session,
+    open_weekdays,
+    opening_text,
+    weekdays_of,
+    when_text,
+)
 
 MONDAY_9 = datetime(2024, 5, 27, 9, 0, tzinfo=TZ)  # Monday 27 May 2024
 
@@ -116,3 +127,48 @@ def test_garbage_fields_do_not_crash() -> None:
     rule = {"id": "g", "freq": "WEEKLY", "byday": "XX,WE", "opens_at": "late", "interval": "abc"}
     assert weekdays_of(rule) == {2}
     assert next_occurrence([rule], MONDAY_9) == datetime(2024, 5, 29, 0, 0, tzinfo=TZ)
+
+
+@pytest.mark.parametrize(
+    ("schedules", "text"),
+    [
+        ([weekly("TU,WE,FR", "10:00", "11:30")], "di, wo en vr 10:00-11:30"),
+        ([weekly("MO,TU,WE,TH,FR", "09:00", "12:00")], "ma t/m vr 9:00-12:00"),
+        ([weekly("MO,TU,WE,TH,SA", "09:00", "12:00")], "ma t/m do en za 9:00-12:00"),
+        ([{"id": "m", "freq": "MONTHLY", "byday": "2TU", "opens_at": "14:00", "closes_at": "16:00"}],
+         "elke 2e dinsdag van de maand 14:00-16:00"),
+        ([{"id": "m", "freq": "MONTHLY", "byday": "-1FR", "opens_at": "14:00", "closes_at": "16:00"}],
+         "elke laatste vrijdag van de maand 14:00-16:00"),
+        ([weekly("MO,TU,WE,TH,FR,SA,SU", "00:00", "23:59")], "dag en nacht"),
+        ([weekly("FR,SA,SU", "16:00", "23:59")], "vr t/m zo 16:00-24:00"),
+        ([weekly("TU"), weekly("WE")], "di en wo 10:00-12:00"),  # two schedules, same hours: one phrase
+        ([weekly("TU"), weekly("TH", "19:00", "21:00")], "di 10:00-12:00; do 19:00-21:00"),
+        ([weekly("TH", interval=2)], "om de week op do 10:00-12:00"),
+        ([{"id": "d", "description": "Op afspraak"}], "Op afspraak"),
+        ([], ""),
+    ],
+)
+def test_opening_text_names_every_day_in_short_dutch(schedules: list[dict[str, object]], text: str) -> None:
+    assert opening_text(schedules) == text
+
+
+def test_hours_on_a_day_and_the_open_weekdays() -> None:
+    rules = [weekly("TU,WE", "10:00", "11:30"), {"id": "m", "freq": "MONTHLY", "byday": "2FR", "opens_at": "14:00"}]
+    tuesday = hours_on(rules, 1)
+    assert [(h.opens, h.closes, h.recurrence) for h in tuesday] == [(time(10, 0), time(11, 30), "")]
+    assert hours_on(rules, 4)[0].recurrence == "elke 2e vrijdag van de maand"
+    assert hours_on(rules, 0) == []
+    assert open_weekdays(rules) == [1, 2, 4]
+
+
+def test_sessions_come_from_dateutil_rrule_with_until_and_interval() -> None:
+    rule = weekly("MO", valid_from="2024-05-01", until="2024-06-05", dtstart="2024-05-06", interval=2)
+    starts = []
+    moment = MONDAY_9 - timedelta(days=30)
+    for _ in range(5):
+        nxt = next_occurrence([rule], moment)
+        if nxt is None:
+            break
+        starts.append(nxt.date().isoformat())
+        moment = nxt
+    assert starts == ["2024-05-06", "2024-05-20", "2024-06-03"]

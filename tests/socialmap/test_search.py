@@ -399,6 +399,133 @@ def test_search_matches_brute_force_oracle(
     assert all(d is not None and d <= page.radius_km + 1e-6 for d in distances)
 
 
+# ------------------------------------------------------- who a service is for
+
+
+def _area(doc: dict[str, Any], name: str, description: str, org: str | None = None) -> dict[str, Any]:
+    doc["service_areas"] = [{"id": f"{doc['id'][:-4]}aaaa", "name": name, "description": description}]
+    if org:
+        doc["organization"]["name"] = org
+    return doc
+
+
+def test_municipal_schemes_reach_only_their_own_residents(
+    fresh_catalog: Catalog, make_services: Any, service_doc: Any
+) -> None:
+    make_services(
+        [
+            # the municipality's own scheme: organisation "Gemeente X" and service area X
+            _area(service_doc("Loket Coevorden", category="money"), "Coevorden", "Gemeente Coevorden", "Gemeente Coevorden"),
+            # a municipal scheme by sub-category, whoever runs it
+            _area(
+                service_doc("Meedoen Emmen", category="money", subcategories=("discount_pass",)),
+                "Emmen",
+                "Voor Emmen",
+            ),
+            # said in words
+            _area(service_doc("Logeren Emmen", category="carer"), "gemeente Emmen", "Alleen voor inwoners van de gemeente Emmen."),
+            # an activity in a municipality is open to anyone nearby
+            _area(service_doc("Koffie Emmen"), "Emmen", "In de gemeente Emmen. Iedereen is welkom."),
+            service_doc("Landelijk", lat=None, lon=None, category="talk"),
+        ]
+    )
+    everyone = {"Koffie Emmen", "Landelijk"}
+    assert set(names(search(query(radius_km=5, municipality="Coevorden"), fresh_catalog))) == everyone | {
+        "Loket Coevorden"
+    }
+    assert set(names(search(query(radius_km=5, municipality="Emmen"), fresh_catalog))) == everyone | {
+        "Meedoen Emmen",
+        "Logeren Emmen",
+    }
+    # Unknown municipality: only what is open to all.
+    assert set(names(search(query(radius_km=5), fresh_catalog))) == everyone
+
+
+def test_free_means_no_cost_or_an_option_that_says_free_and_volunteering_is_free(
+    fresh_catalog: Catalog, make_services: Any, service_doc: Any
+) -> None:
+    said_free = service_doc("Zegt gratis", cost=None)
+    said_free["cost_options"] = [{"id": str(said_free["id"])[:-4] + "cccc", "option": "Gratis", "currency": "EUR"}]
+    make_services(
+        [
+            said_free,
+            service_doc("Vacature", category="volunteer", subcategories=("volunteer_vacancy",), cost=5),
+            service_doc("Betaald", cost=3),
+        ]
+    )
+    page = search(query(radius_km=5, free_only=True), fresh_catalog)
+    assert sorted(names(page)) == ["Vacature", "Zegt gratis"]
+    assert all(r.cost_text == "gratis" for r in page.results)
+
+
+def test_youth_only_services_can_be_left_out(fresh_catalog: Catalog, make_services: Any, service_doc: Any) -> None:
+    make_services(
+        [
+            service_doc("Jongerenwerk", audiences=("jongeren",), min_age=15, max_age=24),
+            service_doc("Voor iedereen"),
+            service_doc("Pensioencursus", min_age=55),
+        ]
+    )
+    assert sorted(names(search(query(radius_km=5, include_youth_only=False), fresh_catalog))) == [
+        "Pensioencursus",
+        "Voor iedereen",
+    ]
+    assert len(search(query(radius_km=5), fresh_catalog).results) == 3
+
+
+def test_only_ids_restricts_the_search(fresh_catalog: Catalog, make_services: Any, service_doc: Any) -> None:
+    docs = [service_doc("Een"), service_doc("Twee"), service_doc("Drie")]
+    make_services(docs)
+    page = search(query(radius_km=5, only_ids=(docs[1]["id"],)), fresh_catalog)
+    assert names(page) == ["Twee"]
+    assert search(query(radius_km=5, only_ids=()), fresh_catalog).results == []
+
+
+MUNICIPALITY_NAMES = ["Assen", "Coevorden", "Emmen", "Aa en Hunze"]
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    services=st.lists(
+        st.tuples(
+            st.sampled_from([None, *MUNICIPALITY_NAMES]),
+            st.sampled_from(["scheme", "gemeente", "words", "activity"]),
+            st.floats(-0.3, 0.3),
+        ),
+        min_size=1,
+        max_size=12,
+    ),
+    resident=st.sampled_from([None, *MUNICIPALITY_NAMES]),
+)
+def test_a_municipal_scheme_never_reaches_a_resident_of_another_municipality(
+    tmp_path_factory: pytest.TempPathFactory,
+    service_doc: Any,
+    our_taxonomy: list[dict[str, Any]],
+    services: list[tuple[str | None, str, float]],
+    resident: str | None,
+) -> None:
+    catalog = Catalog(f"sqlite:///{tmp_path_factory.mktemp('area') / 'c.db'}")
+    catalog.create_schema()
+    assert import_documents(our_taxonomy, catalog, entity="taxonomy_term").ok
+    docs, owner = [], {}
+    for index, (area, kind, dlat) in enumerate(services):
+        doc = service_doc(f"S{index:02d}", lat=ASSEN[0] + dlat, category="money", subcategories=(
+            ("discount_pass",) if kind == "scheme" else ()
+        ))
+        if area is not None:
+            org = f"Gemeente {area}" if kind == "gemeente" else None
+            text = f"Alleen voor inwoners van de gemeente {area}." if kind == "words" else "Iedereen is welkom."
+            _area(doc, area, text, org)
+        docs.append(doc)
+        owner[doc["name"]] = area if area is not None and kind != "activity" else None
+    assert import_documents(docs, catalog).ok
+    page = search(query(radius_km=100, municipality=resident, page_size=50), catalog)
+    for result in page.results:
+        assert owner[result.name] in (None, resident), (result.name, owner[result.name], resident)
+    # And every service open to all, or of the resident's own municipality, is found.
+    assert {r.name for r in page.results} == {n for n, o in owner.items() if o in (None, resident)}
+
+
 # ------------------------------------------------------------------- CLI
 
 
