@@ -156,3 +156,114 @@ async def test_an_older_age_never_gets_an_empty_youth_search(demo_catalog: Catal
     found = cards(messages)
     assert len(found) == 3
     assert "Sportclub voor jongeren" not in {c["what"] for c in found}
+
+
+def responses(messages: list[dict[str, Any]]) -> list[str]:
+    return [m.get("response") for m in messages]
+
+
+MEPPEL = {"place_name": "Meppel", "location": "Meppel", "municipality": "Meppel", "place_lat": 52.6958, "place_lon": 6.1944}
+HOOGEVEEN = {
+    "place_name": "Hoogeveen", "location": "Hoogeveen", "municipality": "Hoogeveen",
+    "place_lat": 52.7225, "place_lon": 6.4764,
+}  # fmt: skip
+
+
+async def test_a_wish_that_is_not_in_the_map_is_said_before_the_alternatives(demo_catalog: Catalog) -> None:
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker({**MEPPEL, "need": "youth", "age": 16}, intent="refine_search", text="heb je ook iets met dansen")
+    events = await ActionSearchServices(demo_catalog).run(dispatcher, tracker, {})
+    said = dispatcher.messages
+    assert said[0]["response"] == "utter_wish_not_found" and said[0]["wish"] == "dansen"
+    assert len(cards(said)) == 3
+    assert slots_of(events)["search_signal"]["wish_found"] is False
+
+
+async def test_a_typo_wish_is_remembered_for_more(demo_catalog: Catalog) -> None:
+    zweeloo = {"place_name": "Zweeloo", "location": "Zweeloo", "municipality": "Coevorden",
+               "place_lat": 52.7967, "place_lon": 6.7264}  # fmt: skip
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker({**zweeloo, "need": "meeting"}, intent="find_meeting_place", text="koffieochtent in zweeloo")
+    events = await ActionSearchServices(demo_catalog).run(dispatcher, tracker, {})
+    assert {c["what"] for c in cards(dispatcher.messages)} == {"Koffieochtend"}
+    assert slots_of(events)["activity"] == "koffieochtend"
+
+
+async def test_volunteer_work_on_wednesday_keeps_the_vacancies_by_appointment(demo_catalog: Catalog) -> None:
+    messages, _ = await run_search(demo_catalog, {**HOOGEVEEN, "need": "volunteer", "weekday": "woensdag"})
+    found = cards(messages)
+    assert len(found) == 3 and all(c["what"] == "Vacature vrijwilligerswerk" for c in found)
+    # all free already: no "Alleen gratis" button
+    assert messages[-1]["response"] == "utter_results_actions_all_free"
+
+
+async def test_a_day_that_leaves_nothing_is_relaxed_and_said(demo_catalog: Catalog) -> None:
+    messages, _ = await run_search(demo_catalog, {**ASSEN, "need": "retirement", "weekday": "zondag"})
+    assert "utter_no_results" not in responses(messages)
+    if messages[0]["response"] == "utter_results_relaxed_day":
+        assert messages[0]["day"] == "zondag"
+    assert cards(messages)
+
+
+async def test_the_search_signal_holds_counts_only(demo_catalog: Catalog) -> None:
+    _, events = await run_search(demo_catalog, {**ASSEN, "need": "meeting"})
+    signal = slots_of(events)["search_signal"]
+    assert set(signal) == {
+        "need", "subcategory", "audience", "place_name", "municipality", "pc4",
+        "total", "nearest_km", "radius_km", "widened", "wish_found",
+    }  # fmt: skip
+    assert signal["need"] == "meeting" and signal["municipality"] == "Assen" and signal["total"] >= 3
+    assert isinstance(signal["nearest_km"], float) and signal["widened"] is False
+
+
+async def test_a_postcode_place_reads_naturally() -> None:
+    result, _ = validate("7811")
+    assert result["place_name"] == "postcode 7811" and result["municipality"] == "Emmen"
+
+
+async def test_intro_says_far_only_when_the_results_are_far(demo_catalog: Catalog) -> None:
+    messages, _ = await run_search(demo_catalog, {**ASSEN, "need": "meeting"})
+    assert messages[0]["response"] == "utter_results_intro"
+    nearest = min(float(c["distance"].split()[0].replace(",", ".")) / (1000 if c["distance"].endswith(" m") else 1)
+                  for c in cards(messages))  # fmt: skip
+    assert nearest < 10
+
+
+async def test_more_widens_and_says_so(demo_catalog: Catalog) -> None:
+    slots = {**HOOGEVEEN, "need": "carer"}
+    _, events = await run_search(demo_catalog, slots)
+    shown = slots_of(events)["shown_services"]
+    said: list[str] = []
+    for _ in range(8):
+        messages, events = await run_search(demo_catalog, {**slots, "shown_services": shown}, intent="show_more")
+        said += responses(messages)
+        if not cards(messages):
+            break
+        shown = slots_of(events)["shown_services"]
+    assert "utter_results_more_widened" in said
+
+
+async def answer(catalog: Catalog, slots: dict[str, Any], text: str) -> list[dict[str, Any]]:
+    from actions.results import ActionAnswerAboutResult
+
+    dispatcher = CollectingDispatcher()
+    await ActionAnswerAboutResult(catalog).run(dispatcher, make_tracker(slots, intent="ask_about_result", text=text), {})
+    return dispatcher.messages
+
+
+async def test_a_question_about_the_shown_card_is_answered_from_the_catalog(demo_catalog: Catalog) -> None:
+    _, events = await run_search(demo_catalog, {**MEPPEL, "need": "newcomer", "age": 16})
+    shown = slots_of(events)["shown_services"]
+    slots = {**MEPPEL, "shown_services": shown}
+    friday = await answer(demo_catalog, slots, "is de loods ook op vrijdag open?")
+    assert friday[0]["response"] == "utter_result_open_on_day" and "Loods" in friday[0]["name"]
+    assert (friday[0]["day"], friday[0]["opens"], friday[0]["closes"]) == ("vrijdag", "19:30", "22:30")
+    monday = await answer(demo_catalog, slots, "en is de loods op maandag?")
+    assert monday[0]["response"] == "utter_result_closed_on_day" and monday[0]["days"] == "wo en vr"
+    cost = await answer(demo_catalog, slots, "kost dat iets?")
+    assert cost[0]["response"] in {"utter_result_cost_free", "utter_result_cost"}
+
+
+async def test_a_question_before_any_card_asks_what_to_find(demo_catalog: Catalog) -> None:
+    said = await answer(demo_catalog, {**MEPPEL}, "kost dat iets?")
+    assert [m["response"] for m in said] == ["utter_result_none_shown"]
