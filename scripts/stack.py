@@ -18,6 +18,8 @@ from pathlib import Path
 
 import requests
 
+from socialmap.settings import secure_dir, secure_file
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
@@ -48,7 +50,12 @@ class StackConfig:
     actions_port: int = field(default_factory=lambda: int(os.environ.get("ACTIONS_PORT", 5055)))
     web_port: int = field(default_factory=lambda: int(os.environ.get("WEB_PORT", 8080)))
     host: str = "127.0.0.1"
+    # Secrets: from the environment, else new for every start. They reach the processes through
+    # their environment (readable only by this user), never through a command line.
     token: str = field(default_factory=lambda: os.environ.get("RASA_TOKEN", "") or "lokaal-" + os.urandom(12).hex())
+    action_token: str = field(
+        default_factory=lambda: os.environ.get("ACTION_SERVER_TOKEN", "") or "acties-" + os.urandom(16).hex()
+    )
     db_url: str = ""
     tracker_db_url: str = ""
     model: Path | None = None
@@ -98,6 +105,10 @@ class StackConfig:
                 "RASA_URL": self.rasa_url,
                 "RASA_PORT": str(self.rasa_port),
                 "RASA_TOKEN": self.token,
+                "ACTION_SERVER_TOKEN": self.action_token,
+                "ACTIONS_HOST": self.host,
+                "SOCIALMAP_VAULT_KEY_FILE": os.environ.get("SOCIALMAP_VAULT_KEY_FILE")
+                or str(self.var_dir / "vault.key"),
                 "ACTIONS_PORT": str(self.actions_port),
                 "WEB_PORT": str(self.web_port),
                 "WEB_HOST": self.host,
@@ -105,6 +116,8 @@ class StackConfig:
             }
         )
         env.update(self.extra_env)
+        env.pop("RASA_TOKEN_FILE", None)  # RASA_TOKEN above is the one this stack uses
+        env.pop("ACTION_SERVER_TOKEN_FILE", None)
         return env
 
 
@@ -137,19 +150,31 @@ class Stack:
     def __init__(self, config: StackConfig | None = None) -> None:
         self.config = config or StackConfig()
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
-        self.config.log_dir.mkdir(parents=True, exist_ok=True)
+        self.secure_files()
+
+    def secure_files(self) -> None:
+        """Make var/ and the log folder 0700 and every file in them 0600 (databases, key, logs)."""
+        for folder in (self.config.var_dir, self.config.log_dir):
+            secure_dir(folder)
+            for path in folder.iterdir():
+                if path.is_file():
+                    secure_file(path)
 
     # -- commands -------------------------------------------------------------
     def _command(self, name: str) -> list[str]:
         cfg = self.config
         if name == "actions":
-            return [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(cfg.actions_port)]
+            return [
+                sys.executable, "-m", "scripts.action_server",
+                "--host", cfg.host, "--port", str(cfg.actions_port),
+            ]  # fmt: skip
         if name == "rasa":
             model = cfg.model or latest_model()
             return [
-                str(BIN / "rasa"), "run",
+                # The launcher takes the API token from RASA_TOKEN: not on the command line.
+                sys.executable, "-m", "scripts.rasa_server", "run",
                 "--model", str(model),
-                "--enable-api", "--auth-token", cfg.token,
+                "--enable-api",
                 "--interface", cfg.host, "--port", str(cfg.rasa_port),
                 "--credentials", str(ROOT / "credentials.yml"),
                 "--endpoints", str(ROOT / "endpoints.yml"),
@@ -162,7 +187,10 @@ class Stack:
 
     def start(self, name: str) -> None:
         """Start one process ("actions", "rasa" or "web"), logging to var/logs/<name>.log."""
-        log = open(self.config.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - lives as long as the process
+        path = self.config.log_dir / f"{name}.log"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        log = os.fdopen(fd, "ab")  # lives as long as the process
+        secure_file(path)
         self.procs[name] = subprocess.Popen(
             self._command(name),
             cwd=ROOT,
@@ -170,7 +198,10 @@ class Stack:
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            # Every file a process creates (tracker.db, the vault key, ...) is private to this user.
+            umask=0o077,
         )
+        log.close()  # the child has its own copy
 
     def stop(self, name: str, timeout: float = 15) -> None:
         """Stop one process: SIGTERM to its process group, SIGKILL if it hangs."""
