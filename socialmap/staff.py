@@ -36,6 +36,7 @@ from sqlalchemy import (
     Table,
     delete,
     insert,
+    or_,
     select,
     text,
     update,
@@ -108,6 +109,16 @@ profiles = Table(
     Column("status", String(16), nullable=False, default=AWAY),
     Column("status_at", DateTime),
     Column("municipality", String(100)),
+)
+
+# Failed logins per typed username, known or not: the answers never tell whether an account exists.
+# The count is raised in the database (failures = failures + 1), so parallel guesses all count.
+login_attempts = Table(
+    "staff_login_attempt",
+    metadata,
+    Column("username", String(64), primary_key=True),
+    Column("failures", Integer, nullable=False, default=0),
+    Column("locked_until", DateTime),
 )
 
 
@@ -185,6 +196,11 @@ class StaffSession:
 
 
 _utc = _db.utc_naive
+
+
+def _naive(moment: datetime) -> datetime:
+    """Return a stored moment as naive UTC (PostgreSQL may hand back an aware one)."""
+    return _utc(moment) if moment.tzinfo is not None else moment
 
 
 def _b64(raw: bytes) -> str:
@@ -308,6 +324,7 @@ class StaffStore:
                 .where(accounts.c.username == username.strip().lower())
                 .values(disabled=disabled, failed_logins=0, locked_until=None)
             )
+            self._clear_attempts(conn, username)
             if result.rowcount != 1:
                 raise StaffError(f"Gebruikersnaam {username} bestaat niet.")
             if disabled:
@@ -333,6 +350,7 @@ class StaffStore:
                 .where(accounts.c.username == username.strip().lower())
                 .values(password_hash=hash_password(password), failed_logins=0, locked_until=None)
             )
+            self._clear_attempts(conn, username)
             if result.rowcount != 1:
                 raise StaffError(f"Gebruikersnaam {username} bestaat niet.")
             conn.execute(delete(sessions).where(sessions.c.username == username.strip().lower()))
@@ -394,40 +412,85 @@ class StaffStore:
     def authenticate(self, username: str, password: str, *, now: datetime | None = None) -> StaffAccount:
         """Return the account when the password is right; raise LoginFailed or AccountLocked.
 
-        After MAX_FAILED_LOGINS wrong passwords the account is locked for
-        LOCKOUT_MINUTES, even for the right password, to stop guessing.
+        After MAX_FAILED_LOGINS wrong passwords the username is locked for
+        LOCKOUT_MINUTES, even for the right password, to stop guessing. Unknown
+        usernames are counted and locked the same way, and cost the same scrypt
+        work, so the answers do not reveal which accounts exist. The failure
+        count is raised atomically in the database: parallel guesses all count.
         """
         moment = _utc(now)
         username = (username or "").strip().lower()[:64]
+        locked = self._locked_until(username, moment)
+        if locked is not None:
+            raise AccountLocked(locked)
         with self.engine.connect() as conn:
             row = conn.execute(select(accounts).where(accounts.c.username == username)).first()
-        if row is None:
-            verify_password(password, _DUMMY_HASH)
-            raise LoginFailed("Gebruikersnaam of wachtwoord klopt niet.")
-        if row.locked_until is not None and row.locked_until > moment:
-            raise AccountLocked(row.locked_until)
-        ok = verify_password(password, row.password_hash)
-        if not ok or row.disabled:
-            with self.engine.begin() as conn:
-                failed = (row.failed_logins or 0) + 1
-                locked_until = (
-                    moment + timedelta(minutes=LOCKOUT_MINUTES) if failed >= MAX_FAILED_LOGINS else None
-                )
-                conn.execute(
-                    update(accounts)
-                    .where(accounts.c.username == username)
-                    .values(failed_logins=0 if locked_until else failed, locked_until=locked_until)
-                )
-            if locked_until:
-                raise AccountLocked(locked_until)
+        ok = verify_password(password, row.password_hash if row is not None else _DUMMY_HASH)
+        if row is None or not ok or row.disabled:
+            locked = self._count_failure(username, moment)
+            if locked is not None:
+                raise AccountLocked(locked)
             raise LoginFailed("Gebruikersnaam of wachtwoord klopt niet.")
         with self.engine.begin() as conn:
+            # Only while not locked: a lock set by parallel wrong guesses since the check above stands.
+            reset = conn.execute(
+                update(login_attempts)
+                .where(login_attempts.c.username == username)
+                .where(or_(login_attempts.c.locked_until.is_(None), login_attempts.c.locked_until <= moment))
+                .values(failures=0, locked_until=None)
+            )
+            if reset.rowcount == 0:
+                locked = conn.execute(
+                    select(login_attempts.c.locked_until).where(login_attempts.c.username == username)
+                ).scalar()
+                if locked is not None and _naive(locked) > moment:
+                    raise AccountLocked(locked)
             conn.execute(
                 update(accounts)
                 .where(accounts.c.username == username)
                 .values(failed_logins=0, locked_until=None, last_login_at=moment)
             )
         return StaffAccount(row.username, row.name, False, row.created_at, moment, row.role or DEFAULT_ROLE)
+
+    def _locked_until(self, username: str, moment: datetime) -> datetime | None:
+        with self.engine.connect() as conn:
+            locked = conn.execute(
+                select(login_attempts.c.locked_until).where(login_attempts.c.username == username)
+            ).scalar()
+        return locked if locked is not None and _naive(locked) > moment else None
+
+    def _count_failure(self, username: str, moment: datetime) -> datetime | None:
+        """Add one failure atomically; return the lock's end when this failure locks the username."""
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(login_attempts).values(username=username, failures=0, locked_until=None))
+        except IntegrityError:
+            pass  # the row exists already
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(login_attempts)
+                .where(login_attempts.c.username == username)
+                .values(failures=login_attempts.c.failures + 1)
+            )
+            failures, locked = conn.execute(
+                select(login_attempts.c.failures, login_attempts.c.locked_until).where(
+                    login_attempts.c.username == username
+                )
+            ).one()
+            if locked is not None and _naive(locked) > moment:
+                return locked
+            if failures >= MAX_FAILED_LOGINS:
+                until = moment + timedelta(minutes=LOCKOUT_MINUTES)
+                conn.execute(
+                    update(login_attempts)
+                    .where(login_attempts.c.username == username)
+                    .values(failures=0, locked_until=until)
+                )
+                return until
+        return None
+
+    def _clear_attempts(self, conn: Any, username: str) -> None:
+        conn.execute(delete(login_attempts).where(login_attempts.c.username == username.strip().lower()))
 
     # -- sessions --
 

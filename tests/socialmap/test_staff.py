@@ -190,3 +190,74 @@ def _staff_only_parser():  # type: ignore[no-untyped-def]
     parser = argparse.ArgumentParser()
     st.register_cli(parser.add_subparsers(dest="command", required=True))
     return parser
+
+
+# --- issue 12: the lockout holds under parallel guesses ------------------------------
+
+
+def _guess_in_parallel(store: StaffStore, username: str, guesses: int, now: datetime) -> list[str]:
+    """Send `guesses` wrong passwords at once from as many threads; return the outcomes."""
+    import threading
+
+    outcomes: list[str] = []
+    lock = threading.Lock()
+    start = threading.Barrier(guesses)
+
+    def guess(i: int) -> None:
+        start.wait()
+        try:
+            store.authenticate(username, f"fout wachtwoord {i}", now=now)
+            outcome = "ok"
+        except st.AccountLocked:
+            outcome = "locked"
+        except st.LoginFailed:
+            outcome = "failed"
+        with lock:
+            outcomes.append(outcome)
+
+    threads = [threading.Thread(target=guess, args=(i,)) for i in range(guesses)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return outcomes
+
+
+def assert_parallel_guesses_lock(store: StaffStore) -> None:
+    """Shared by the SQLite test here and the PostgreSQL test in tests/scale."""
+    store.add("anja", "Anja de Vries", PASSWORD, now=T0)
+    outcomes = _guess_in_parallel(store, "anja", 20, T0)
+    assert len(outcomes) == 20 and "ok" not in outcomes
+    assert outcomes.count("failed") <= st.MAX_FAILED_LOGINS - 1  # every guess counted
+    # The right password is refused now: the account is locked.
+    with pytest.raises(st.AccountLocked):
+        store.authenticate("anja", PASSWORD, now=T0 + timedelta(seconds=1))
+    assert store.authenticate("anja", PASSWORD, now=T0 + timedelta(minutes=16)).username == "anja"
+
+
+def test_twenty_parallel_wrong_passwords_lock_the_account(fresh_staff: StaffStore) -> None:
+    assert_parallel_guesses_lock(fresh_staff)
+
+
+def test_unknown_and_known_usernames_get_the_same_answers(fresh_staff: StaffStore, anja: st.StaffAccount) -> None:
+    def answers(username: str) -> list[str]:
+        out = []
+        for attempt in range(st.MAX_FAILED_LOGINS + 1):
+            try:
+                fresh_staff.authenticate(username, "fout", now=T0 + timedelta(seconds=attempt))
+                out.append("ok")
+            except st.StaffError as exc:
+                out.append(f"{type(exc).__name__}: {exc}")
+        return out
+
+    known, unknown = answers("anja"), answers("niemand")
+    assert known == unknown
+    assert known[-1].startswith("AccountLocked")
+
+
+def test_a_new_password_lifts_the_lock(fresh_staff: StaffStore, anja: st.StaffAccount) -> None:
+    for attempt in range(st.MAX_FAILED_LOGINS):
+        with pytest.raises(st.StaffError):
+            fresh_staff.authenticate("anja", "fout", now=T0 + timedelta(seconds=attempt))
+    fresh_staff.set_password("anja", PASSWORD + " nieuw")
+    assert fresh_staff.authenticate("anja", PASSWORD + " nieuw", now=T0 + timedelta(seconds=10)).username == "anja"
