@@ -45,7 +45,14 @@ $(DB_STAMP): $(VENV)/.installed $(GAZETTEER) $(DEMO_DATA) socialmap/catalog.py s
 	$(PY) -m socialmap build-db
 	touch $@
 
-setup: $(VENV)/.installed $(SPACY_STAMP) $(DB_STAMP) ## install everything, build the pipeline and database
+# SYNTHETIC conversations for the signals dashboard (marked synthetic everywhere; about 10 s, idempotent).
+SIGNALS_DEMO_STAMP := var/.signals-demo.built
+$(SIGNALS_DEMO_STAMP): $(DB_STAMP) scripts/make_signals_demo.py
+	@echo "==> synthetic demo signals for /medewerkers/signalen"
+	$(PY) -m scripts.make_signals_demo
+	touch $@
+
+setup: $(VENV)/.installed $(SPACY_STAMP) $(DB_STAMP) $(SIGNALS_DEMO_STAMP) ## install everything, build the pipeline and database
 
 $(MODEL_STAMP): $(SPACY_STAMP) config.yml domain.yml $(NLU_DATA)
 	@echo "==> training the assistant (only because data, domain or config changed)"

@@ -23,6 +23,7 @@ import tempfile
 import threading
 import time
 import uuid
+from datetime import date, timedelta
 from pathlib import Path
 
 import requests
@@ -118,6 +119,61 @@ def load(url: str, users: int, seconds: float, think_s: float) -> dict[str, floa
     }
 
 
+def signals_figures(conversations: int = 40_000, renders: int = 200) -> dict[str, float]:
+    """Return the signals figures: aggregation throughput and dashboard p95 over a year of synthetic events.
+
+    A year of synthetic conversations across all 12 municipalities (search signals from the
+    real search) is written to a broker table shaped like Rasa's, then counted by the
+    Aggregator through the broker path; then the dashboard (query + suppression + SVG +
+    template) is built for random areas and periods.
+    """
+    import json
+    import random
+
+    from sqlalchemy import create_engine, text
+
+    from scripts.make_signals_demo import synthetic_events
+    from socialmap.db import get_engine
+    from socialmap.signals.aggregator import Aggregator, default_places
+    from socialmap.signals.queries import Area, Period, dashboard
+    from web.signals import render_dashboard
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-signals-"))
+    try:
+        shutil.copy(ROOT / "var" / "socialmap.db", tmp / "socialmap.db")
+        engine = get_engine(f"sqlite:///{tmp / 'socialmap.db'}")
+        events = create_engine(f"sqlite:///{tmp / 'events.db'}", future=True)
+        with events.begin() as conn:
+            conn.execute(text("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id VARCHAR(255), data TEXT)"))
+            rows = [{"s": e["sender_id"], "d": json.dumps(e)} for e in synthetic_events(engine, conversations, 52)]
+            conn.execute(text("INSERT INTO events (sender_id, data) VALUES (:s, :d)"), rows)
+        started = time.perf_counter()
+        counted = Aggregator(engine).run_until_done(events)
+        aggregate_s = time.perf_counter() - started
+        places = default_places()
+        rng = random.Random(14)
+        villages = sorted(places.municipality_of)
+        timings = []
+        for _ in range(renders):
+            kind = rng.random()
+            area = Area() if kind < 0.3 else Area(rng.choice(sorted(places.municipalities))) if kind < 0.7 else (
+                Area.parse(None, rng.choice(villages)))  # fmt: skip
+            period = Period.parse(None, None) if rng.random() < 0.5 else Period.parse(
+                (date.today() - timedelta(days=364)).isoformat(), None)  # fmt: skip
+            started = time.perf_counter()
+            render_dashboard(dashboard(period, area, engine=engine), None, {})
+            timings.append((time.perf_counter() - started) * 1000)
+        return {
+            "signals_conversations": conversations,
+            "signals_events": counted,
+            "signals_aggregate_events_per_s": counted / aggregate_s,
+            "signals_dashboard_p50_ms": percentile(timings, 50),
+            "signals_dashboard_p95_ms": percentile(timings, 95),
+        }
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--users", type=int, default=50)
@@ -126,9 +182,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stress-think", type=float, default=2.0, help="the same, for the stress run")
     parser.add_argument("--turns", type=int, default=200)
     parser.add_argument("--skip-search", action="store_true")
+    parser.add_argument("--skip-signals", action="store_true")
     args = parser.parse_args(argv)
 
     figures: dict[str, float] = {}
+    if not args.skip_signals:
+        figures.update(signals_figures())
     if not args.skip_search:
         from scripts import bench_search
 

@@ -149,7 +149,9 @@ async def page(request: web.Request, session: st.StaffSession) -> web.StreamResp
         data, period, area, source = await _data(request)
     except PeriodError as exc:
         return _bad_request(request, exc)
-    return _html("signals/dashboard.html", **view(data, session, request.query))
+    return _headers(
+        web.Response(text=render_dashboard(data, session, request.query), content_type="text/html", charset="utf-8")
+    )
 
 
 @policy_only
@@ -202,6 +204,11 @@ async def asset(request: web.Request) -> web.StreamResponse:
     response = web.FileResponse(STATIC_DIR / name, headers={"Cache-Control": "public, max-age=300"})
     response.content_type = ASSETS[name]
     return response
+
+
+def render_dashboard(data: dict[str, Any], session: st.StaffSession | None, query: Any) -> str:
+    """Return the dashboard page's HTML for a dashboard dict."""
+    return _env().get_template("signals/dashboard.html").render(**view(data, session, query))
 
 
 def view(data: dict[str, Any], session: st.StaffSession | None, query: Any) -> dict[str, Any]:
