@@ -285,6 +285,9 @@ def scale_env(
         "LOCK_STORE_PORT": str(redis_server.port),
         "LOCK_STORE_DB": "1",
         "ACTION_ENDPOINT_URL": "http://127.0.0.1:1/webhook",
+        # endpoints.yml names the event broker too (signals); these tests never connect to it.
+        "EVENT_BROKER_TYPE": "sql",
+        "EVENT_BROKER_URL": "sqlite://",
     }
     for key, value in env.items():
         monkeypatch.setenv(key, value)
