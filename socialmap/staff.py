@@ -557,7 +557,8 @@ def check_csrf(session: StaffSession, supplied: str | None) -> bool:
     """Return True when the supplied CSRF token belongs to the session (constant-time)."""
     if not supplied:
         return False
-    return hmac.compare_digest(session.csrf_token.encode("utf-8"), supplied.encode("utf-8"))
+    # "replace": a header with lone surrogates must be refused, not raise (and so become a 500).
+    return hmac.compare_digest(session.csrf_token.encode("utf-8"), supplied.encode("utf-8", "replace"))
 
 
 # --- CLI ------------------------------------------------------------------------------

@@ -422,7 +422,7 @@ async def _body(request: web.Request) -> dict[str, Any]:
         return {}
     try:
         data = await request.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # also invalid UTF-8 and deeply nested JSON: 400, not 500
         raise web.HTTPBadRequest(text="Ongeldige JSON") from None
     if not isinstance(data, dict):
         raise web.HTTPBadRequest(text="Verwacht een JSON-object")
@@ -474,12 +474,25 @@ async def login_form(request: web.Request) -> web.StreamResponse:
     return _login_page(request)
 
 
+async def _form(request: web.Request) -> Any:
+    """Return the posted form; 400 for a body that is not valid UTF-8 or not a form."""
+    try:
+        return await request.post()
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+        raise web.HTTPBadRequest(text="Ongeldig formulier") from None
+
+
+def _same_token(supplied: str, expected: str) -> bool:
+    # compare_digest on str raises for non-ASCII: compare bytes.
+    return secrets.compare_digest(supplied.encode("utf-8", "replace"), expected.encode("utf-8", "replace"))
+
+
 async def login_submit(request: web.Request) -> web.StreamResponse:
     """Check the password; on success set the session cookie and go on, else show the form again."""
-    form = await request.post()
+    form = await _form(request)
     supplied = str(form.get("csrf_token", ""))
     cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
-    if not _same_origin(request) or not supplied or not secrets.compare_digest(supplied, cookie):
+    if not _same_origin(request) or not supplied or not _same_token(supplied, cookie):
         return _login_page(request, CSRF_FAILED, status=403)
     username = str(form.get("username", ""))[:64]
     password = str(form.get("password", ""))[:1024]
@@ -510,7 +523,7 @@ async def logout(request: web.Request) -> web.StreamResponse:
     """End the session (POST with CSRF), mark the employee away, and go to the login page."""
     session = await _session(request)
     if session is not None:
-        form = await request.post()
+        form = await _form(request)
         if not _same_origin(request) or not st.check_csrf(session, str(form.get("csrf_token", ""))):
             return _error(CSRF_FAILED, 403)
         console = _console(request)
@@ -1171,6 +1184,9 @@ async def api_close(request: web.Request, session: st.StaffSession) -> web.Strea
         return _error(str(exc), 400)
     assert outcome is not None
     ticket = await _run(console.queue.get, request.match_info["ticket_id"])
+    if ticket.assigned_to not in (None, session.username):
+        # Handed to a named colleague: only that colleague closes it.
+        return _error("Dit gesprek is aan een collega overgedragen. Alleen die collega kan het afsluiten.", 403)
     if ticket.status == hq.TAKEN:
         await _run(console.queue.require_holder, ticket.id, session.username)
         await console.rasa.append_events(ticket.conversation_id, _RESUME, to_resident=False)
