@@ -362,6 +362,10 @@ class Aggregator:
 
     # -- writing -------------------------------------------------------------------------
 
+    def write_cells(self, conn: Connection, cells: Counter[Cell]) -> None:
+        """Add counted cells to the aggregate (inside the caller's transaction)."""
+        self._write_cells(conn, cells)
+
     def _write_cells(self, conn: Connection, cells: Counter[Cell]) -> None:
         c = m.counts.c
         for (week, municipality, woonplaats, metric, key), n in cells.items():

@@ -122,10 +122,10 @@ HANDOFF_OUTCOMES: dict[str, str] = {
     "cancelled": "Ingetrokken door de inwoner",
     "closed_hours": "Buiten openingstijden",
     "declined": "Inwoner wilde toch geen medewerker",
-    "helped": "Geholpen",
-    "referred": "Doorverwezen",
-    "callback_planned": "Terugbelafspraak gemaakt",
-    "no_answer": "Geen reactie",
+    "helped": "Afgesloten: geholpen",
+    "referred": "Afgesloten: doorverwezen",
+    "callback_planned": "Afgesloten: terugbelafspraak gemaakt",
+    "no_answer": "Afgesloten: geen reactie",
 }
 
 # Intents that name a need (the `need` slot maps the same intents).

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 from socialmap.settings import get_settings
 from socialmap.signals import broker
 from socialmap.signals.aggregator import Aggregator
+from socialmap.signals.outcomes import count_outcomes
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,7 @@ class SignalsWorker(threading.Thread):
                 events = self._events = self._events or broker.events_engine()
                 aggregator.run_until_done(events)
                 aggregator.flush_idle()
+                count_outcomes(aggregator)
                 if time.monotonic() >= next_purge:
                     purge(events=events)
                     next_purge = time.monotonic() + self.purge_s

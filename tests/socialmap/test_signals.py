@@ -374,3 +374,22 @@ def test_a_policy_account_has_the_beleid_role_and_older_databases_get_the_column
     assert store.get("anja").role == "beleid"  # type: ignore[union-attr]
     with pytest.raises(staff_module.StaffError):
         store.set_role("anja", "koning")
+
+
+def test_closed_tickets_are_counted_once_by_outcome_and_place(engine: Engine) -> None:
+    from socialmap import handoff as hq
+    from socialmap.signals.outcomes import count_outcomes
+
+    queue = hq.HandoffQueue(engine)
+    closed_at = datetime(2026, 11, 11, 12, tzinfo=timezone.utc)
+    for i, outcome in enumerate(["helped", "helped", "referred"]):
+        ticket = queue.request(f"conv-{i}", hq.HandoffSummary(need="carer", location="Zweeloo", municipality="Coevorden"),
+                               now=closed_at - timedelta(minutes=5))  # fmt: skip
+        queue.close(ticket.id, "anja", outcome, now=closed_at)
+    aggregator = Aggregator(engine)
+    assert count_outcomes(aggregator, now=closed_at + timedelta(seconds=1)) == 0  # not settled yet
+    assert count_outcomes(aggregator, now=closed_at + timedelta(minutes=1)) == 3
+    assert count_outcomes(aggregator, now=closed_at + timedelta(minutes=2)) == 0
+    got = counts(engine)
+    assert got[("Coevorden", "Zweeloo", "handoff_outcome", "helped")] == 2
+    assert got[("Coevorden", "Zweeloo", "handoff_outcome", "referred")] == 1
