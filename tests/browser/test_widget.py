@@ -101,7 +101,7 @@ def test_the_conversation_survives_a_reload_and_another_page(chat: Chat, web_url
     page = chat.page
     chat.open()
     chat.search("Ik zoek een koffieochtend in Assen")
-    session = page.evaluate("JSON.parse(localStorage.getItem('skw:conversation')).sessionId")
+    session = page.evaluate("JSON.parse(sessionStorage.getItem('skw:conversation')).sessionId")
     cards = chat.cards.count()
     transcript = chat.transcript()
     page.reload()
@@ -112,23 +112,23 @@ def test_the_conversation_survives_a_reload_and_another_page(chat: Chat, web_url
     screenshot(page, "widget-after-reload")
     page.goto(web_url + "/zorg-en-ondersteuning")
     expect(chat.cards).to_have_count(cards)
-    assert page.evaluate("JSON.parse(localStorage.getItem('skw:conversation')).sessionId") == session
+    assert page.evaluate("JSON.parse(sessionStorage.getItem('skw:conversation')).sessionId") == session
     # The assistant still knows the conversation: it answers in the same session.
     before = chat.bot_messages.count()
     chat.say("Dank u wel")
     assert chat.bot_messages.count() > before
-    assert page.evaluate("JSON.parse(localStorage.getItem('skw:conversation')).sessionId") == session
+    assert page.evaluate("JSON.parse(sessionStorage.getItem('skw:conversation')).sessionId") == session
 
 
 def test_new_conversation_clears_the_transcript_and_starts_a_new_session(chat: Chat) -> None:
     page = chat.page
     chat.open()
     chat.say("Ik zoek vrijwilligerswerk")
-    old = page.evaluate("JSON.parse(localStorage.getItem('skw:conversation')).sessionId")
+    old = page.evaluate("JSON.parse(sessionStorage.getItem('skw:conversation')).sessionId")
     page.get_by_role("button", name="Nieuw gesprek").click()
     expect(chat.user_messages).to_have_count(0)
     chat.wait_for_bot(1)
-    assert page.evaluate("JSON.parse(localStorage.getItem('skw:conversation')).sessionId") != old
+    assert page.evaluate("JSON.parse(sessionStorage.getItem('skw:conversation')).sessionId") != old
     expect(page.get_by_role("status").filter(has_text="nieuw gesprek")).to_be_visible()
 
 

@@ -27,7 +27,10 @@
   var STORAGE_KEY = "skw:conversation";
   var OPEN_KEY = "skw:open";
   // A shared computer (library, community centre) must not show the previous
-  // resident's conversation: the browser forgets it after two idle hours.
+  // resident's conversation: the history lives in sessionStorage only (this
+  // tab, gone when it closes), is wiped on "Nieuw gesprek" and when the panel is
+  // closed, and is forgotten after two idle hours. Never in localStorage.
+  var HISTORY_STORE = "sessionStorage";
   var IDLE_MS = 2 * 60 * 60 * 1000;
   var MAX_ENTRIES = 300;
   var TYPING_TIMEOUT_MS = 20000;
@@ -139,7 +142,9 @@
   }
 
   function loadState() {
-    var raw = storageGet("localStorage", STORAGE_KEY);
+    // Earlier versions kept the conversation in localStorage: remove what they left.
+    storageRemove("localStorage", STORAGE_KEY);
+    var raw = storageGet(HISTORY_STORE, STORAGE_KEY);
     if (!raw) { return freshState(); }
     try {
       var state = JSON.parse(raw);
@@ -299,7 +304,7 @@
       this.state.entries = this.state.entries.slice(-MAX_ENTRIES);
       this.renderAll();
     }
-    storageSet("localStorage", STORAGE_KEY, JSON.stringify(this.state));
+    storageSet(HISTORY_STORE, STORAGE_KEY, JSON.stringify(this.state));
   };
 
   Widget.prototype.claimLeadership = function () {
@@ -310,7 +315,7 @@
   };
 
   Widget.prototype.isLeader = function () {
-    var raw = storageGet("localStorage", STORAGE_KEY);
+    var raw = storageGet(HISTORY_STORE, STORAGE_KEY);
     if (!raw) { return true; }
     try { return JSON.parse(raw).leader === this.tabId; } catch (e) { return true; }
   };
@@ -511,6 +516,8 @@
     this.launcher.setAttribute("aria-expanded", "false");
     this.root.classList.remove("skw-root--open");
     storageSet("sessionStorage", OPEN_KEY, "0");
+    // Closing ends what this browser remembers: the next person at this computer reads nothing.
+    storageRemove(HISTORY_STORE, STORAGE_KEY);
     this.launcher.focus();
   };
 
