@@ -97,8 +97,9 @@ test: setup browser-deps scale-deps lint typecheck validate $(MODEL_STAMP) ## se
 	$(PY) -m pytest -p no:cacheprovider
 	$(PY) -m scripts.rasa_story_test
 
-eval: setup $(MODEL_STAMP) ## NLU cross-validation + test-set report into results/
+eval: setup $(MODEL_STAMP) ## NLU cross-validation + test-set report, search relevance, into results/
 	$(PY) -m scripts.evaluate
+	$(PY) -m scripts.evaluate_search
 
 bench: setup $(MODEL_STAMP) ## search, import and load benchmarks; prints the figures
 	$(PY) -m scripts.bench

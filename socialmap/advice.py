@@ -63,21 +63,34 @@ class Plan:
     # On the first page, the nearest result of each group comes first.
     groups: tuple[tuple[str, ...], ...] = ()
     audience: str | None = None
+    # The groups are a promise ("respite care, the consultant and peers side by side"):
+    # a group with nothing within the radius is looked for further away.
+    reach: bool = False
 
 
 PLANS: dict[str, Plan] = {
-    "meeting": Plan("meeting"),
+    # Company first: coffee mornings and the village house, a meal or a club; help from
+    # neighbours (boodschappenhulp) is in the category too but is no place to meet people.
+    "meeting": Plan(
+        "meeting",
+        groups=(
+            ("coffee_morning", "community_centre"),
+            ("shared_meal", "shop_coffee_corner"),
+            ("walking_group", "hobby_club", "library_activity"),
+        ),
+    ),
     "volunteer": Plan("volunteer"),
     "carer": Plan(
         "carer",
         groups=(("respite_care", "short_stay", "day_care"), ("carer_consultant",), ("peer_group",)),
+        reach=True,
     ),
     "youth": Plan(
         None,
         subcategories=("youth_sport", "youth_work", "social_skills", "buddy", "youth_fund"),
         groups=(("youth_sport",), ("youth_work", "buddy", "social_skills"), ("youth_fund",)),
     ),
-    "money": Plan("money", groups=(("discount_pass",), ("youth_fund",), ("special_assistance",))),
+    "money": Plan("money", groups=(("discount_pass",), ("youth_fund",), ("special_assistance",)), reach=True),
     "digital": Plan("digital"),
     "transport": Plan("transport"),
     "talk": Plan("talk"),
@@ -192,6 +205,21 @@ class Found:
         return any(r.distance_km is not None and r.distance_km > DEFAULT_RADIUS_KM for r in self.results)
 
 
+def _audience_filter(audience: str | None, need: str | None) -> str | None:
+    """Return the audience to filter on, or None.
+
+    "Iedereen" filters nothing. "Kinderen" or "jongeren" in a question that is not a
+    youth search ("kunnen mijn kinderen gratis op voetbal?") says who it is for, not
+    which services to keep: the household's meedoenregeling fits too. Youth-only
+    services come in through the age and `is_young` instead.
+    """
+    if not audience or audience == "iedereen":
+        return None
+    if audience in YOUNG_AUDIENCES and need != "youth":
+        return None
+    return audience
+
+
 def is_young(age: int | None, audience: str | None, need: str | None) -> bool:
     """Return True when the search is for a young person (or a parent asking for one)."""
     if age is not None:
@@ -295,13 +323,14 @@ def _prepare(
     if age is not None and age <= YOUTH_MAX_AGE and need in YOUTH_TOO and len(plan.subcategories) != 1:
         # A 16-year-old who is new here or wants company: youth offers belong in the search.
         own = tuple(code for code, term in SUBCATEGORIES.items() if term.parent == plan.category)
-        plan = Plan(None, subcategories=own + YOUTH_SUBCATEGORIES, groups=plan.groups, audience=plan.audience)
+        groups = (("youth_work", "buddy"), ("youth_sport",), *plan.groups[:1])
+        plan = Plan(None, subcategories=own + YOUTH_SUBCATEGORIES, groups=groups, audience=plan.audience)
     base = SearchQuery(
         lat=lat,
         lon=lon,
         category=plan.category,
         subcategories=plan.subcategories,
-        audience=audience_code if audience_code and audience_code != "iedereen" else None,
+        audience=_audience_filter(audience_code, need),
         age=age,
         free_only=free_only,
         weekday=weekday_index(weekday),
@@ -417,7 +446,21 @@ def find(
     if first_page and plan.groups:
         for group in plan.groups:
             match = next((r for r in candidates if r.subcategory in group and r not in chosen), None)
-            if match is not None:
+            if match is None and plan.reach:
+                # The plan promises this kind of help side by side: look further for it (the resident's
+                # own mantelzorgconsulent may lie 13 km away while peers meet nearby).
+                group_query = replace(base, subcategories=group)
+                if wish is not None and wish_found:
+                    group_query = replace(group_query, only_ids=_wish_ids(catalog, wish, in_names=True))
+                if "weekday" in relaxed:
+                    group_query = replace(group_query, weekday=None)
+                if "free_only" in relaxed:
+                    group_query = replace(group_query, free_only=False)
+                group_page = _all(group_query, catalog)  # the same filters as the rest, never relaxed further
+                match = next((r for r in _order(group_page.results, young) if r.service_id not in seen), None)
+                if match is not None and match.distance_km is not None:
+                    radius = max(radius, group_page.radius_km)
+            if match is not None and match not in chosen:
                 chosen.append(match)
     for result in candidates:
         if len(chosen) >= PAGE_SIZE:
