@@ -13,7 +13,7 @@ from rasa_sdk.types import DomainDict
 from socialmap import advice, wishes
 from socialmap.catalog import Catalog
 from socialmap.dialogue import looks_like_place_answer
-from socialmap.geo import Geocoder, get_geocoder, parse_postcode
+from socialmap.geo import Geocoder, get_geocoder, is_ambiguous_place_name, parse_postcode
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +36,14 @@ class ValidateLocationForm(FormValidationAction):
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         text = str(slot_value or "").strip()
+        asked = tracker.get_slot("requested_slot") == "location"
+        if text and not asked and is_ambiguous_place_name(text):
+            # "samen met anderen": a place name that is also a word, picked from a sentence that was
+            # not an answer to "In welke plaats woont u?". Only the sentence's context can make it a place.
+            text = str(tracker.latest_message.get("text") or text)
+            found = self.geocoder.geocode(text)
+            if found.status != "ok":
+                return {"location": None}  # say nothing: the form asks for the place
         try:
             result = self.geocoder.geocode(text)
         except Exception:  # the geocoder promises not to raise; if it does, the resident still gets an answer

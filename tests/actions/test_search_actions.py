@@ -267,3 +267,17 @@ async def test_a_question_about_the_shown_card_is_answered_from_the_catalog(demo
 async def test_a_question_before_any_card_asks_what_to_find(demo_catalog: Catalog) -> None:
     said = await answer(demo_catalog, {**MEPPEL}, "kost dat iets?")
     assert [m["response"] for m in said] == ["utter_result_none_shown"]
+
+
+def test_a_word_that_is_also_a_village_is_no_place_without_context() -> None:
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(intent="find_volunteer_work", text="ik zoek vrijwilligerswerk samen met anderen")
+    result = ValidateLocationForm(Geocoder()).validate_location("anderen", dispatcher, tracker, {})
+    assert result == {"location": None} and dispatcher.messages == []  # the form then asks for the place
+
+
+def test_the_same_word_as_the_answer_to_the_place_question_is_the_village() -> None:
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker({"requested_slot": "location"}, text="Anderen")
+    result = ValidateLocationForm(Geocoder()).validate_location("Anderen", dispatcher, tracker, {})
+    assert result["place_name"] == "Anderen" and result["municipality"] == "Aa en Hunze"
