@@ -9,7 +9,7 @@ from typing import Any
 
 from socialmap.signals import broker, export
 from socialmap.signals.aggregator import Aggregator
-from socialmap.signals.outcomes import count_outcomes
+from socialmap.signals.outcomes import count_csat, count_outcomes
 from socialmap.signals.queries import Area, Period, PeriodError, dashboard
 from socialmap.signals.report import write_report
 from socialmap.signals.worker import purge
@@ -20,6 +20,7 @@ def _cmd_aggregate(args: argparse.Namespace) -> int:
     read = aggregator.run_until_done(broker.events_engine(args.events_url or None))
     idle = aggregator.flush_idle()
     outcomes = count_outcomes(aggregator)
+    count_csat(aggregator)
     print(f"{read} rijen van de event broker geteld; {idle} afgelopen gesprekken afgesloten; "
           f"{outcomes} afgesloten overdrachten en terugbelverzoeken.")
     return 0

@@ -1,4 +1,4 @@
-"""How handoffs and callbacks ended, counted from the handoff queue (the console records outcomes there).
+"""How handoffs and callbacks ended, and satisfaction answers, counted from the handoff queue's tables.
 
 Rasa's events say that a resident was queued, taken over or handed back; how a closed
 ticket or callback ended ("Geholpen", "Doorverwezen", ...) only the queue knows. This
@@ -10,7 +10,7 @@ period only, so they are counted well before they go).
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, insert, inspect, select, update
 from sqlalchemy.engine import Engine
@@ -64,3 +64,51 @@ def count_outcomes(aggregator: Aggregator, now: datetime | None = None) -> int:
         else:
             conn.execute(update(m.meta).where(m.meta.c.name == CURSOR).values(value=upper.isoformat()))
     return counted
+
+
+def count_csat(aggregator: Aggregator, municipality: str | None = None) -> int:
+    """Count the satisfaction answers stored since the last run (table csat_answer); return how many.
+
+    An answer keeps only team, ISO week and score, so it counts under the municipality of
+    this deployment's helpdesk (default Settings.deployment.municipality), without a woonplaats.
+    """
+    engine: Engine = aggregator.engine
+    if hq.csat_answers.name not in set(inspect(engine).get_table_names()):
+        return 0
+    if municipality is None:
+        from socialmap.settings import get_settings
+
+        municipality = get_settings().deployment.municipality
+    if municipality not in aggregator.places.municipalities:
+        municipality = m.UNKNOWN
+    name = "csat_answers"
+    with engine.begin() as conn:
+        row = conn.execute(select(m.cursors.c.last_id).where(m.cursors.c.name == name)).first()
+        last_id = int(row[0]) if row else 0
+        rows = conn.execute(
+            select(hq.csat_answers.c.id, hq.csat_answers.c.week, hq.csat_answers.c.score)
+            .where(hq.csat_answers.c.id > last_id)
+            .order_by(hq.csat_answers.c.id)
+        ).all()
+        if not rows:
+            return 0
+        cells: Counter[Cell] = Counter()
+        for _, week, score in rows:
+            try:
+                year, number = str(week).split("-W")
+                monday = date.fromisocalendar(int(year), int(number), 1)
+            except ValueError:
+                continue
+            if isinstance(score, int) and 1 <= score <= 5:
+                cells[(monday, municipality, "", "csat", str(score))] += 1
+        aggregator.write_cells(conn, cells)
+        values = {"last_id": int(rows[-1][0]), "updated_at": _db.utc_naive()}
+        if row is None:
+            conn.execute(insert(m.cursors).values(name=name, **values))
+        else:
+            moved = conn.execute(
+                update(m.cursors).where(and_(m.cursors.c.name == name, m.cursors.c.last_id == last_id)).values(**values)
+            )
+            if moved.rowcount != 1:
+                raise RuntimeError("another aggregator counted these answers; rolled back")
+    return len(rows)

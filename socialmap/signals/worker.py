@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from socialmap.settings import get_settings
 from socialmap.signals import broker
 from socialmap.signals.aggregator import Aggregator
-from socialmap.signals.outcomes import count_outcomes
+from socialmap.signals.outcomes import count_csat, count_outcomes
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +67,7 @@ class SignalsWorker(threading.Thread):
                 aggregator.run_until_done(events)
                 aggregator.flush_idle()
                 count_outcomes(aggregator)
+                count_csat(aggregator)
                 if time.monotonic() >= next_purge:
                     purge(events=events)
                     next_purge = time.monotonic() + self.purge_s

@@ -393,3 +393,27 @@ def test_closed_tickets_are_counted_once_by_outcome_and_place(engine: Engine) ->
     got = counts(engine)
     assert got[("Coevorden", "Zweeloo", "handoff_outcome", "helped")] == 2
     assert got[("Coevorden", "Zweeloo", "handoff_outcome", "referred")] == 1
+
+
+def test_satisfaction_answers_are_counted_once_under_the_helpdesk_municipality(engine: Engine) -> None:
+    from socialmap import handoff as hq
+    from socialmap.signals.outcomes import count_csat
+
+    queue = hq.HandoffQueue(engine)
+    moment = datetime(2026, 11, 11, 12, tzinfo=timezone.utc)
+    for score in (5, 5, 4, 1, 5, 3):
+        assert queue.record_csat(queue.csat_invite("Sociaal team", now=moment), score, now=moment)
+    aggregator = Aggregator(engine)
+    assert count_csat(aggregator, "Assen") == 6
+    assert count_csat(aggregator, "Assen") == 0
+    data = dashboard(NOV, Area("Assen"), engine=engine)
+    assert [s["count"] for s in data["csat"]["scores"]] == ["<5", 0, "<5", "<5", "<5"]
+    # 6 answers over four small scores would pin them down (each at most 3): the total hides too.
+    assert data["csat"]["responses"] == "x"
+    assert data["csat"]["average"] is None  # with hidden scores an average would give them away
+    for score in [5] * 10 + [4] * 6:
+        queue.record_csat(queue.csat_invite(None, now=moment), score, now=moment)
+    count_csat(aggregator, "Assen")
+    data = dashboard(NOV, Area("Assen"), engine=engine)
+    assert data["csat"]["responses"] == 22
+    assert [s["count"] for s in data["csat"]["scores"]] == ["<5", 0, "<5", 7, "x"]
