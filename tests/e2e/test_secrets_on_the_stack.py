@@ -1,0 +1,47 @@
+"""Issue 12 on the running stack: no secret on a command line, private files, the action server shut.
+
+Uses the session stack of tests/conftest.py (action server, Rasa and web on 127.0.0.1).
+"""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.conftest import RunningStack
+
+pytestmark = pytest.mark.e2e
+
+
+def test_no_process_of_the_stack_shows_a_secret_on_its_command_line(stack: RunningStack) -> None:
+    secrets = [stack.token.encode(), stack.env["ACTION_SERVER_TOKEN"].encode()]
+    assert set(stack.stack.procs) == {"actions", "rasa", "web"}
+    for name, proc in stack.stack.procs.items():
+        cmdline = Path(f"/proc/{proc.pid}/cmdline").read_bytes()
+        assert not any(s in cmdline for s in secrets), name
+
+
+def test_the_databases_and_var_are_private(stack: RunningStack) -> None:
+    stack.send("test-" + "0a1b2c3d4e5f", "hallo")  # the tracker database exists after a turn
+    assert stat.S_IMODE(stack.var_dir.stat().st_mode) == 0o700
+    files = [p for p in stack.var_dir.iterdir() if p.is_file()]
+    assert any(p.name == "tracker.db" for p in files)
+    assert {p.name: stat.S_IMODE(p.stat().st_mode) for p in files} == {p.name: 0o600 for p in files}
+
+
+def test_a_direct_call_to_the_action_server_is_refused(stack: RunningStack) -> None:
+    call = {"next_action": "action_cancel_handoff", "sender_id": "test-0a1b2c3d4e5f", "tracker": {}, "domain": {}}
+    assert requests.post(f"{stack.actions_url}/webhook", json=call, timeout=5).status_code == 401
+    assert requests.get(f"{stack.actions_url}/actions", timeout=5).status_code == 401
+
+
+def test_rasa_still_reaches_the_action_server_with_the_secret(stack: RunningStack) -> None:
+    # A search turn runs custom actions: an answer with result cards means the secret header works.
+    sender = "test-1a2b3c4d5e6f"
+    stack.send(sender, "Ik zoek een koffieochtend in Assen")
+    events = stack.tracker(sender)["events"]
+    assert any(e.get("event") == "action" and str(e.get("name", "")).startswith("action_") and
+               e.get("name") not in ("action_listen", "action_session_start") for e in events)
