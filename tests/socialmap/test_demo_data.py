@@ -362,3 +362,27 @@ def test_languages_include_dutch_for_every_service_and_some_others() -> None:
         by_service[row["service_id"]].add(row["code"])
     assert all("nl" in by_service[s["id"]] for s in table("services.csv"))
     assert {"en", "de", "ar", "uk"} <= set().union(*by_service.values())
+
+
+SCHEMES = ("discount_pass", "special_assistance", "carer_appreciation", "carer_consultant", "short_stay")
+
+
+@pytest.mark.parametrize("municipality", MUNICIPALITIES)
+def test_every_municipality_has_its_own_schemes_for_its_residents_only(municipality: str) -> None:
+    terms = service_terms()
+    areas = {row["service_id"]: row for row in table("service_areas.csv")}
+    own = {
+        code
+        for sid, area in areas.items()
+        if area["name"] == municipality and area["description"] == f"Alleen voor inwoners van de gemeente {municipality}."
+        for code in terms[sid]["codes"]
+    }
+    assert set(SCHEMES) <= own
+
+
+def test_activities_welcome_anyone_and_say_so() -> None:
+    terms = service_terms()
+    for area in table("service_areas.csv"):
+        codes = terms[area["service_id"]]["codes"]
+        if codes & {"coffee_morning", "walking_group", "hobby_club", "volunteer_vacancy", "youth_sport"}:
+            assert area["description"].endswith("Iedereen is welkom."), area
