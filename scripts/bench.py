@@ -9,6 +9,12 @@
    8 seconds between a resident's messages (`load_*`: reading three result
    cards and typing the next question takes a person longer than that), and
    with 2 seconds (`stress_*`: where one Rasa process saturates).
+4. PDOK isolation (`pdok_*`): a stack with PDOK enabled against a slow fake PDOK
+   on 127.0.0.1 (1.2 s per geocode). While residents keep asking searches that
+   wait for it, other residents start conversations (their session start is a
+   custom action too): their latency with and without the slow geocodes shows
+   that the action server runs blocking calls off its event loop.
+   `python -m scripts.bench --pdok-only` runs just this part.
 """
 
 from __future__ import annotations
@@ -174,6 +180,71 @@ def signals_figures(conversations: int = 40_000, renders: int = 200) -> dict[str
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+PDOK_DELAY_S = 1.2
+
+
+def pdok_isolation(slow_residents: int = 4, samples: int = 40) -> dict[str, float]:
+    """Return the latency of new conversations while others wait for a slow PDOK (see the docstring)."""
+    from tests.socialmap.pdok_fake import FakePdok
+
+    figures: dict[str, float] = {}
+    var_dir = Path(tempfile.mkdtemp(prefix="bench-pdok-var-"))
+    with FakePdok() as pdok:
+        pdok.mode = "slow"
+        pdok.delay_s = PDOK_DELAY_S
+        config = isolated_config(
+            var_dir,
+            ROOT / "results" / "bench-logs-pdok",
+            extra_env={"PDOK_ENABLED": "true", "PDOK_URL": pdok.url, "PDOK_TIMEOUT_S": "1.5"},
+        )
+        stack = Stack(config)
+        try:
+            stack.start_all(timeout=300)
+            url = f"{config.rasa_url}/webhooks/rest/webhook"
+            session = requests.Session()
+            for _ in range(3):
+                send(session, url, "warm-" + uuid.uuid4().hex, "hallo")
+
+            def others() -> list[float]:
+                return [send(session, url, "pdok-" + uuid.uuid4().hex, "hallo") for _ in range(samples)]
+
+            quiet = others()
+            stop = threading.Event()
+            slow: list[float] = []
+            lock = threading.Lock()
+
+            def searcher() -> None:
+                own = requests.Session()
+                while not stop.is_set():
+                    took = send(own, url, "pdok-slow-" + uuid.uuid4().hex, "Ik zoek een koffieochtend in Zweeloo")
+                    with lock:
+                        slow.append(took)
+
+            threads = [threading.Thread(target=searcher, daemon=True) for _ in range(slow_residents)]
+            for thread in threads:
+                thread.start()
+            time.sleep(PDOK_DELAY_S)  # every searcher is now waiting for PDOK
+            busy = others()
+            stop.set()
+            for thread in threads:
+                thread.join(30)
+            figures.update(
+                {
+                    "pdok_delay_ms": PDOK_DELAY_S * 1000,
+                    "pdok_geocodes": pdok.count,
+                    "pdok_slow_search_p50_ms": statistics.median(slow) if slow else float("nan"),
+                    "pdok_others_quiet_p50_ms": statistics.median(quiet),
+                    "pdok_others_quiet_p95_ms": percentile(quiet, 95),
+                    "pdok_others_during_slow_p50_ms": statistics.median(busy),
+                    "pdok_others_during_slow_p95_ms": percentile(busy, 95),
+                }
+            )
+        finally:
+            stack.stop_all()
+            shutil.rmtree(var_dir, ignore_errors=True)
+    return figures
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--users", type=int, default=50)
@@ -183,7 +254,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--turns", type=int, default=200)
     parser.add_argument("--skip-search", action="store_true")
     parser.add_argument("--skip-signals", action="store_true")
+    parser.add_argument("--pdok-only", action="store_true", help="only the PDOK isolation measurement")
     args = parser.parse_args(argv)
+    if args.pdok_only:
+        for name, value in pdok_isolation().items():
+            print(f"{name}: {value:.2f}" if isinstance(value, float) else f"{name}: {value}")
+        return 0
 
     figures: dict[str, float] = {}
     if not args.skip_signals:
@@ -211,6 +287,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         stack.stop_all()
         shutil.rmtree(var_dir, ignore_errors=True)
+    figures.update(pdok_isolation())
     for name, value in figures.items():
         print(f"{name}: {value:.2f}" if isinstance(value, float) else f"{name}: {value}")
     ok = figures["message_p95_ms"] <= 2 * figures["message_floor_p95_ms"]

@@ -460,7 +460,7 @@ _PARTICLE = r"(?:van|de|der|den|ter|ten|het|'t|op|in|aan|la|le|du|von|dr\.|mr\.|
 _PREFIX = r"(?:(?:[^\W\d_a-z][\w'\-]*\.?|" + _PARTICLE + r")\s+){0,4}"
 _NR = r"(?:\s*(?:nr\.?|no\.?|nummer|huisnummer|huisnr\.?|#)\s*|\s+|(?<=[^\W\d_]))"
 _HOUSE_NO = (
-    r"(?P<no>[1-9]\d{0,4})(?:\s?[A-Za-z](?![\w]))?(?:\s?[-/]\s?\d{1,4}[A-Za-z]?|\s?(?:bis|hs|huis|rd|zw)\b)?"
+    r"(?P<no>[1-9]\d{0,4})(?:-?[A-Za-z](?![\w])|\s[A-Za-z](?![\w]))?(?:\s?[-/]\s?\d{1,4}[A-Za-z]?|\s?(?:bis|hs|huis|rd|zw)\b)?"
 )
 # What follows a number that makes it a price, age, duration or count, not a house number.
 _NOT_HOUSE = (

@@ -198,6 +198,7 @@ def test_corpus_files_are_what_the_generator_writes(tmp_path: Path) -> None:
         ("Kerkstraat nr. 12", "[ADRES]"),
         ("Kerkstraat nummer 12", "[ADRES]"),
         ("Kerkstraat12", "[ADRES]"),
+        ("ik woon Hoofdstraat 3-B", "[ADRES]"),
         ("9401 AB 12", "[ADRES]"),
         ("ik woon Bisschopsmolen 4", "[ADRES]"),
         ("ik woon Schönfeldplein 4", "[ADRES]"),
