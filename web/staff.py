@@ -370,6 +370,9 @@ def page(handler: SessionHandler) -> Handler:
         if session is None:
             raise _login_redirect(request)
         if not _may_converse(session):
+            if getattr(session, "role", "") in getattr(st, "SIGNALS_ROLES", set()):
+                # Policy advisors work on the signals dashboard (web/signals.py), not with conversations.
+                raise web.HTTPFound(f"{PREFIX}/signalen")
             return render_page("forbidden.html", "forbidden", session, status=403, message=NO_CONVERSATIONS)
         return await handler(request, session)
 

@@ -61,6 +61,7 @@ class FakeRasa:
         self.app.router.add_get("/conversations/{cid}/tracker", self.tracker)
         self.app.router.add_post("/conversations/{cid}/tracker/events", self.append)
         self.app.router.add_post("/conversations/{cid}/trigger_intent", self.trigger)
+        self.app.router.add_post("/webhooks/socketio/staff_typing", self.staff_typing)
 
     def _check(self, request: web.Request) -> None:
         if request.query.get("token") != TOKEN:
@@ -92,6 +93,11 @@ class FakeRasa:
         body = await request.json()
         self.calls.append(("POST", "trigger_intent", dict(request.query), body))
         return web.json_response({"tracker": {}, "messages": []})
+
+    async def staff_typing(self, request: web.Request) -> web.Response:
+        self._check(request)
+        self.calls.append(("POST", "staff_typing", dict(request.query), await request.json()))
+        return web.json_response({"ok": True})
 
     def posted(self, kind: str) -> list[tuple[dict[str, str], Any]]:
         return [(query, body) for method, k, query, body in self.calls if method == "POST" and k == kind]
@@ -712,3 +718,336 @@ async def test_closing_a_waiting_conversation_as_no_answer_resets_the_resident_s
     assert [e.get("text") for e in env.rasa.posted("events")[-1][1]] == [
         "Het gesprek is afgesloten. U kunt altijd opnieuw beginnen."
     ]
+
+
+# --- issue 13: a console a helpdesk can work in all day --------------------------------------------
+
+
+async def test_console_pages_share_one_layout_with_the_menu_and_an_icon(env: Env) -> None:
+    await login(env.client)
+    for path, title in [
+        ("/medewerkers/wachtrij", "Wachtrij"),
+        ("/medewerkers/geschiedenis", "Geschiedenis"),
+        ("/medewerkers/tevredenheid", "Tevredenheid"),
+    ]:
+        html_ = await (await env.client.get(path)).text()
+        assert f"<title>{title} – helpdesk sociale kaart</title>" in html_
+        assert (
+            'aria-label="Hoofdmenu"' in html_
+            and 'rel="icon"' in html_
+            and "Ingelogd als Anja de Vries" in html_
+        )
+    icon = await env.client.get("/favicon.ico")
+    assert icon.status == 200 and icon.content_type == "image/x-icon"
+
+
+async def test_staff_names_are_escaped_by_the_templates(env: Env) -> None:
+    env.staff.add("xss", XSS[:60], PASSWORD)
+    await login(env.client, "xss")
+    html_ = await (await env.client.get("/medewerkers/wachtrij")).text()
+    assert "<script>alert" not in html_ and "&lt;script&gt;" in html_
+
+
+async def test_only_team_leads_manage_accounts_and_canned_responses(env: Env) -> None:
+    csrf = await login(env.client)
+    headers = {"X-CSRF-Token": csrf}
+    assert (await env.client.get("/medewerkers/beheer")).status == 403
+    refused = await env.client.post(
+        "/medewerkers/api/canned", headers=headers, json={"title": "a", "text": "b"}
+    )
+    assert refused.status == 403
+    env.staff.set_role("anja", "teamleider")
+    csrf = await login(env.client)
+    headers = {"X-CSRF-Token": csrf}
+    assert (await env.client.get("/medewerkers/beheer")).status == 200
+    saved = await env.client.post(
+        "/medewerkers/api/canned",
+        headers=headers,
+        json={
+            "title": "Consulent",
+            "text": "In {plaats} helpt {medewerker} u.",
+            "team": "Mantelzorgconsulent",
+        },
+    )
+    assert saved.status == 200, await saved.text()
+    added = await env.client.post(
+        "/medewerkers/api/accounts",
+        headers=headers,
+        json={
+            "username": "bert",
+            "name": "Bert Mulder",
+            "password": PASSWORD,
+            "teams": ["Mantelzorgconsulent"],
+        },
+    )
+    assert added.status == 200, await added.text()
+    bert = next(a for a in (await added.json())["accounts"] if a["username"] == "bert")
+    assert bert["teams"] == ["Mantelzorgconsulent"] and bert["role"] == "medewerker"
+    bad_team = await env.client.post(
+        "/medewerkers/api/accounts/bert", headers=headers, json={"teams": ["Geheim"]}
+    )
+    assert bad_team.status == 400
+    self_disable = await env.client.post(
+        "/medewerkers/api/accounts/anja", headers=headers, json={"disabled": True}
+    )
+    assert self_disable.status == 400
+
+
+async def test_policy_advisors_go_to_the_signals_and_see_no_conversations(env: Env) -> None:
+    env.staff.add("lotte", "Lotte Smit", PASSWORD, role="beleid")
+    await login_only(env.client, "lotte")
+    page_ = await env.client.get("/medewerkers/wachtrij", allow_redirects=False)
+    assert page_.status == 302 and page_.headers["Location"] == "/medewerkers/signalen"
+    assert (await env.client.get("/medewerkers/api/queue")).status == 403
+
+
+async def login_only(client: TestClient, username: str) -> None:
+    form_page = await client.get("/medewerkers/inloggen")
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', await form_page.text())
+    assert csrf
+    answer = await client.post(
+        "/medewerkers/inloggen",
+        data={"username": username, "password": PASSWORD, "csrf_token": csrf.group(1)},
+        allow_redirects=False,
+    )
+    assert answer.status == 303
+
+
+async def test_queue_shows_presence_names_and_team_inboxes(env: Env) -> None:
+    general = waiting_ticket(env.queue, "conv-general")
+    carer = waiting_ticket(env.queue, "conv-carer")
+    env.queue.take(carer.id, "piet", "Piet Bakker")
+    env.queue.transfer(carer.id, "piet", "Piet Bakker", note="Voor een collega", to_staff="anja")
+    env.queue.connected("conv-general")
+    env.staff.set_teams("anja", ["Mantelzorgconsulent"])
+    await login(env.client)
+    data = await (await env.client.get("/medewerkers/api/queue?inbox=all")).json()
+    views = {t["conversation_id"]: t for t in data["waiting"]}
+    assert views["conv-general"]["presence"]["online"] is True
+    assert views["conv-carer"]["presence"] == {"online": False, "last_seen": None, "typing": False}
+    assert views["conv-carer"]["assigned_to_name"] == "Anja de Vries"  # a name, not "anja"
+    env.queue.take(general.id, "piet", "Piet Bakker")
+    env.queue.transfer(general.id, "piet", "Piet Bakker", note="Wmo", team="Wmo-loket")
+    mine = await (await env.client.get("/medewerkers/api/queue?inbox=mine")).json()
+    assert [t["conversation_id"] for t in mine["waiting"]] == ["conv-carer"]
+    wmo = await (await env.client.get("/medewerkers/api/queue?inbox=team:Wmo-loket")).json()
+    assert [t["conversation_id"] for t in wmo["waiting"]] == ["conv-general"]
+    assert mine["waiting_total"] == 2
+
+
+async def test_take_next_takes_the_first_waiting_conversation_of_the_inbox(env: Env) -> None:
+    waiting_ticket(env.queue, "conv-a")
+    waiting_ticket(env.queue, "conv-b")
+    env.queue.request("conv-b", hq.HandoffSummary(), priority="crisis")
+    csrf = await login(env.client)
+    headers = {"X-CSRF-Token": csrf}
+    first = await env.client.post("/medewerkers/api/queue/next", headers=headers, json={"inbox": "all"})
+    assert (await first.json())["conversation_id"] == "conv-b"  # urgent first
+    second = await env.client.post("/medewerkers/api/queue/next", headers=headers, json={"inbox": "all"})
+    assert (await second.json())["conversation_id"] == "conv-a"
+    none_left = await env.client.post("/medewerkers/api/queue/next", headers=headers, json={"inbox": "all"})
+    assert none_left.status == 404 and "niemand" in (await none_left.json())["error"]
+
+
+async def test_a_waiting_ticket_is_closed_as_no_answer_without_taking_it(env: Env) -> None:
+    ticket = waiting_ticket(env.queue)
+    env.queue.connected("conv-1")
+    env.queue.disconnected("conv-1")
+    csrf = await login(env.client, "piet")
+    closed = await env.client.post(
+        f"/medewerkers/api/tickets/{ticket.id}/close",
+        headers={"X-CSRF-Token": csrf},
+        json={"outcome": "no_answer"},
+    )
+    data = await closed.json()
+    assert (data["status"], data["outcome"], data["taken_by_name"]) == (hq.CLOSED, "no_answer", "Piet Bakker")
+    assert data["presence"]["online"] is False
+
+
+async def test_internal_notes_never_reach_rasa(env: Env) -> None:
+    ticket = waiting_ticket(env.queue)
+    csrf = await login(env.client)
+    headers = {"X-CSRF-Token": csrf}
+    await env.client.post(f"/medewerkers/api/tickets/{ticket.id}/take", headers=headers)
+    before = len(env.rasa.calls)
+    noted = await env.client.post(
+        f"/medewerkers/api/tickets/{ticket.id}/notes", headers=headers, json={"text": "Klinkt moe"}
+    )
+    data = await noted.json()
+    assert [(n["kind"], n["text"], n["by_name"]) for n in data["notes"]] == [
+        ("internal", "Klinkt moe", "Anja de Vries")
+    ]
+    assert len(env.rasa.calls) == before
+    empty = await env.client.post(
+        f"/medewerkers/api/tickets/{ticket.id}/notes", headers=headers, json={"text": ""}
+    )
+    assert empty.status == 409
+
+
+async def test_canned_responses_come_filled_in_for_the_conversation(env: Env) -> None:
+    env.queue.save_canned("Plaats", "Ik kijk in {plaats}. Groet, {medewerker}.")
+    env.queue.save_canned("Wmo", "Alleen voor het Wmo-loket.", team="Wmo-loket")
+    ticket = waiting_ticket(env.queue, location="Zweeloo")
+    await login(env.client)
+    data = await (await env.client.get(f"/medewerkers/api/tickets/{ticket.id}/canned")).json()
+    filled = {c["title"]: c["filled"] for c in data["canned"]}
+    assert filled["Plaats"] == "Ik kijk in Zweeloo. Groet, Anja."
+    assert "Wmo" not in filled  # another team's
+    assert "Welkom" in filled  # the defaults a new helpdesk starts with
+
+
+async def test_staff_typing_is_sent_to_the_channel(env: Env) -> None:
+    ticket = waiting_ticket(env.queue)
+    csrf = await login(env.client)
+    headers = {"X-CSRF-Token": csrf}
+    refused = await env.client.post(f"/medewerkers/api/tickets/{ticket.id}/typing", headers=headers)
+    assert refused.status == 409  # only the holder types to the resident
+    await env.client.post(f"/medewerkers/api/tickets/{ticket.id}/take", headers=headers)
+    typed = await env.client.post(f"/medewerkers/api/tickets/{ticket.id}/typing", headers=headers)
+    assert (await typed.json()) == {"ok": True}
+    query, body = env.rasa.posted("staff_typing")[0]
+    assert body == {"conversation_id": "conv-1", "staff_name": "Anja"} and query["token"] == TOKEN
+
+
+async def test_hand_on_tells_the_resident_who_takes_over(env: Env) -> None:
+    ticket = waiting_ticket(env.queue)
+    csrf = await login(env.client)
+    headers = {"X-CSRF-Token": csrf}
+    await env.client.post(f"/medewerkers/api/tickets/{ticket.id}/take", headers=headers)
+    await env.client.post(
+        f"/medewerkers/api/tickets/{ticket.id}/transfer",
+        headers=headers,
+        json={"team": "Mantelzorgconsulent", "note": "Mantelzorger"},
+    )
+    query, body = env.rasa.posted("events")[-1]
+    assert query["output_channel"] == "latest"
+    assert body[0]["text"] == (
+        "Anja geeft uw vraag door aan de mantelzorgconsulent. Blijf in dit venster. U hoeft niets te doen."
+    )
+    assert body[0]["metadata"]["handoff"] == "handed_on"
+    await env.client.post("/medewerkers/uitloggen", data={"csrf_token": csrf})
+    csrf = await login(env.client, "piet")
+    await env.client.post(f"/medewerkers/api/tickets/{ticket.id}/take", headers={"X-CSRF-Token": csrf})
+    # The colleague's join message is a bot event: it reaches the widget while the assistant is paused.
+    assert (
+        env.rasa.posted("events")[-1][1][0]["text"]
+        == "U praat nu met Piet, medewerker van de gemeente Assen."
+    )
+
+
+@pytest.mark.parametrize(
+    ("team", "phrase"),
+    [
+        ("Mantelzorgconsulent", "de mantelzorgconsulent"),
+        ("Sociaal team", "het sociaal team"),
+        ("Wmo-loket", "het Wmo-loket"),
+    ],
+)
+def test_team_names_read_well_after_aan(team: str, phrase: str) -> None:
+    from web.staff import team_phrase
+
+    assert team_phrase(team) == phrase
+
+
+def test_resident_texts_follow_the_address_form() -> None:
+    from web.staff import DOMAIN_FILE, ResidentTexts
+
+    assert ResidentTexts(DOMAIN_FILE, "je").render("utter_conversation_closed") == (
+        "Het gesprek is afgesloten. Je kunt altijd opnieuw beginnen."
+    )
+    assert ResidentTexts(DOMAIN_FILE, "u").render("utter_staff_joined", staff_name="Anja") == (
+        "U praat nu met Anja, medewerker van de gemeente {municipality_name}."
+    )
+
+
+async def test_hand_back_then_record_the_outcome_later(env: Env) -> None:
+    ticket = waiting_ticket(env.queue)
+    csrf = await login(env.client)
+    headers = {"X-CSRF-Token": csrf}
+    await env.client.post(f"/medewerkers/api/tickets/{ticket.id}/take", headers=headers)
+    back = await (
+        await env.client.post(f"/medewerkers/api/tickets/{ticket.id}/handback", headers=headers)
+    ).json()
+    assert back["outcome"] is None and back["handled_by_me"] is True
+    later = await env.client.post(
+        f"/medewerkers/api/tickets/{ticket.id}/outcome", headers=headers, json={"outcome": "callback_planned"}
+    )
+    assert (await later.json())["outcome_label"] == "Terugbelafspraak gemaakt"
+
+
+async def test_transcript_shows_button_titles_and_staff_cards(env: Env) -> None:
+    ticket = waiting_ticket(env.queue)
+    env.rasa.events["conv-1"] = [
+        {"event": "user", "text": "/start_conversation", "timestamp": 0.5},
+        {
+            "event": "bot",
+            "text": "Mag een medewerker meelezen?",
+            "timestamp": 1.0,
+            "data": {"buttons": [{"title": "Ja, dat is goed", "payload": "/affirm"}]},
+        },
+        {"event": "user", "text": "/affirm", "timestamp": 2.0, "parse_data": {"intent": {"name": "affirm"}}},
+        {"event": "user", "text": "/request_callback", "timestamp": 3.0},
+        {
+            "event": "bot",
+            "text": "Koffie",
+            "timestamp": 4.0,
+            "data": {"custom": {"type": "result_card", "card": {"name": "Koffie-ochtend"}}},
+            "metadata": {"from": "staff", "staff_name": "Anja"},
+        },
+    ]
+    await login(env.client)
+    lines = (await (await env.client.get(f"/medewerkers/api/tickets/{ticket.id}/transcript")).json())["lines"]
+    assert [(line["from"], line["text"]) for line in lines[1:3]] == [
+        ("resident", "Ja, dat is goed"),
+        ("resident", "Bel of mail mij terug"),
+    ]
+    assert lines[3]["from"] == "staff" and lines[3]["card"] == {"name": "Koffie-ochtend"}
+
+
+async def test_history_finds_an_ended_conversation_by_place_and_words(env: Env) -> None:
+    ticket = waiting_ticket(env.queue, location="Zweeloo", municipality="Coevorden")
+    env.rasa.events["conv-1"] = [
+        {"event": "user", "text": "ik zoek een koffieochtend", "timestamp": 1.0, "parse_data": {}},
+    ]
+    csrf = await login(env.client)
+    headers = {"X-CSRF-Token": csrf}
+    await env.client.post(f"/medewerkers/api/tickets/{ticket.id}/take", headers=headers)
+    await env.client.post(
+        f"/medewerkers/api/tickets/{ticket.id}/close", headers=headers, json={"outcome": "helped"}
+    )
+    today = datetime.now(timezone.utc).strftime("%Y-%m-%d")
+    found = await (
+        await env.client.get(
+            f"/medewerkers/api/history?place=zweeloo&q=koffieochtend&from={today}&to={today}"
+        )
+    ).json()
+    assert [r["id"] for r in found["results"]] == [ticket.id]
+    assert "koffieochtend" in found["results"][0]["excerpt"]
+    other_place = await (await env.client.get("/medewerkers/api/history?place=Emmen")).json()
+    assert other_place["results"] == []
+
+
+async def test_a_staff_card_joins_already_shown(env: Env) -> None:
+    ticket = waiting_ticket(env.queue)
+    csrf = await login(env.client)
+    headers = {"X-CSRF-Token": csrf}
+    await env.client.post(f"/medewerkers/api/tickets/{ticket.id}/take", headers=headers)
+    sent = await env.client.post(
+        f"/medewerkers/api/tickets/{ticket.id}/cards", headers=headers, json={"service_id": "svc-koffie"}
+    )
+    assert sent.status == 200
+    view = await (await env.client.get(f"/medewerkers/api/tickets/{ticket.id}")).json()
+    assert "Koffie-ochtend De Kloosterhof" in view["summary"]["shown_services"]
+
+
+async def test_availability_is_set_in_the_console(env: Env) -> None:
+    csrf = await login(env.client)
+    answer = await env.client.post(
+        "/medewerkers/api/me/status", headers={"X-CSRF-Token": csrf}, json={"status": "beschikbaar"}
+    )
+    assert (await answer.json())["status_label"] == "Beschikbaar"
+    assert env.staff.available_count() == 1
+    wrong = await env.client.post(
+        "/medewerkers/api/me/status", headers={"X-CSRF-Token": csrf}, json={"status": "weg"}
+    )
+    assert wrong.status == 400

@@ -500,7 +500,11 @@
     function send() {
       var text = message.value.trim();
       if (!text) return;
-      act("/messages", { text: text }).then(function () { message.value = ""; message.focus(); }).catch(function () {});
+      act("/messages", { text: text }).then(function () {
+        message.value = "";
+        lastTyping = 0;  // the next words start a new "is typing"
+        message.focus();
+      }).catch(function () {});
     }
     byId("message-form").addEventListener("submit", function (event) { event.preventDefault(); send(); });
     var lastTyping = 0;
