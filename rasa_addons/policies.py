@@ -6,7 +6,8 @@ above them (priority 7, RulePolicy has 6) and only speaks when a turn goes wrong
 1. **Crisis first.** When the resident's latest message is a crisis and
    `utter_crisis` has not run in this turn, it runs now, whatever state the
    conversation is in (a form, waiting for a medewerker, after a fallback).
-   The rules then continue as designed (the offer of a medewerker).
+   An active form is stopped right after it (no "In welke plaats woont u?"
+   after 113). The rules then continue as designed (the offer of help).
 2. **A fallback ends the turn.** After `action_default_fallback` or
    `action_handle_fallback` the assistant listens (unless the fallback asked
    for a follow-up action, which Rasa runs before asking the policies). Rasa's own dialogue
@@ -32,6 +33,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.constants import (
+    ACTION_DEACTIVATE_LOOP_NAME,
     ACTION_EXTRACT_SLOTS,
     ACTION_LISTEN_NAME,
     ACTION_SESSION_START_NAME,
@@ -63,13 +65,20 @@ def actions_this_turn(tracker: DialogueStateTracker) -> list[str] | None:
 
 
 def guard_decision(
-    turn: list[str] | None, latest_intent: str | None, forms: set[str], max_actions: int
+    turn: list[str] | None,
+    latest_intent: str | None,
+    forms: set[str],
+    max_actions: int,
+    active_form: str | None = None,
 ) -> str | None:
     """Return the action this turn must take now, or None when the other policies may decide."""
     if turn is None:
         return None
     if latest_intent == CRISIS_INTENT and CRISIS_RESPONSE not in turn:
         return CRISIS_RESPONSE
+    if latest_intent == CRISIS_INTENT and active_form and ACTION_DEACTIVATE_LOOP_NAME not in turn:
+        # After 113 a form must not ask its question again ("In welke plaats woont u?").
+        return ACTION_DEACTIVATE_LOOP_NAME
     if not turn:
         return None
     if turn[-1] in FALLBACK_ACTIONS:
@@ -117,7 +126,9 @@ class TurnGuardPolicy(Policy):
     ) -> PolicyPrediction:
         latest = tracker.latest_message
         intent = (latest.intent or {}).get("name") if latest is not None else None
-        decision = guard_decision(actions_this_turn(tracker), intent, set(domain.form_names), self.max_actions)
+        decision = guard_decision(
+            actions_this_turn(tracker), intent, set(domain.form_names), self.max_actions, tracker.active_loop_name
+        )
         probabilities = self._default_predictions(domain)
         if decision is None or decision not in domain.action_names_or_texts:
             return self._prediction(probabilities)

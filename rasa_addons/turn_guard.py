@@ -17,6 +17,7 @@ This module is the last line, in the channel, after Rasa handled a message:
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
@@ -34,9 +35,12 @@ CRISIS_MARKERS = ("113",)
 
 
 def message_key(message: dict[str, Any]) -> tuple[str, tuple[str, ...]]:
-    """Return what makes two bot messages the same to a resident: the text and the button payloads."""
+    """Return what makes two bot messages the same to a resident: the text, the buttons and any card."""
     buttons = message.get("buttons") or message.get("quick_replies") or []
     payloads = tuple(str(b.get("payload", "")) for b in buttons if isinstance(b, dict))
+    custom = message.get("custom")
+    if custom:
+        payloads += (json.dumps(custom, sort_keys=True, default=str),)
     return (str(message.get("text") or ""), payloads)
 
 

@@ -201,7 +201,7 @@ class Walker:
                 self.violation(walk, turn, "too slow", text, texts)
             if not messages and not paused:
                 self.violation(walk, turn, "silence", text, texts)
-            keys = [json.dumps([m.get("text"), m.get("buttons")], sort_keys=True) for m in messages]
+            keys = [json.dumps([m.get("text"), m.get("buttons"), m.get("custom")], sort_keys=True) for m in messages]
             if len(keys) != len(set(keys)):
                 self.violation(walk, turn, "repeated reply", text, texts)
             if crisis:

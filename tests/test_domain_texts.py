@@ -42,6 +42,7 @@ NEUTRAL = {
     "utter_municipality_address",
     "utter_municipality_website",
     "utter_municipality_chat_hours",
+    "utter_you_are_welcome",
 }
 
 

@@ -97,3 +97,9 @@ def test_nothing_to_say_when_already_listening() -> None:
 )
 def test_guard_decision_table(turn: list[str], intent: str, expected: Any) -> None:
     assert guard_decision(turn, intent, FORMS, 8) == expected
+
+
+def test_after_113_an_active_form_stops() -> None:
+    assert guard_decision(["utter_crisis"], "crisis", FORMS, 8, "location_form") == "action_deactivate_loop"
+    assert guard_decision(["utter_crisis", "action_deactivate_loop"], "crisis", FORMS, 8, "location_form") is None
+    assert guard_decision(["utter_crisis"], "crisis", FORMS, 8, None) is None
