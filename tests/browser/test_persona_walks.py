@@ -1,0 +1,191 @@
+"""The residents of ../shared/PERSONAS.md walk the widget in Chromium, in their own words.
+
+Each walk is what that person would type (and click), not a training sentence.
+Per persona the test records turns, misunderstandings and dead ends, keeps the
+transcript in results/persona_walks/<persona>.md and a table in SUMMARY.md, and
+fails on a dead end or a goal not reached.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+from tests.browser.conftest import ANSWER_TIMEOUT_MS, Chat, screenshot
+
+pytestmark = pytest.mark.browser
+
+OUT = Path(__file__).resolve().parents[2] / "results" / "persona_walks"
+MISUNDERSTOOD = re.compile(r"weet niet zeker wat u bedoelt|lukt mij niet goed om u te begrijpen|Sorry, dat begrijp")
+
+
+@dataclass
+class Walk:
+    chat: Chat
+    persona: str
+    lines: list[str] = field(default_factory=list)
+    turns: int = 0
+    misunderstandings: int = 0
+    dead_ends: int = 0
+    shown: list[str] = field(default_factory=list)
+
+    def _answer(self, before: int, said: str) -> list[str]:
+        try:
+            self.chat.wait_for_bot(before + 1)
+        except PlaywrightTimeout:
+            self.dead_ends += 1
+            self.lines.append(f"- **{self.persona}**: {said}\n- *(geen antwoord: doodlopend)*")
+            return []
+        texts = [self.chat.bot_messages.nth(i).inner_text().strip() for i in range(before, self.chat.bot_messages.count())]
+        self.turns += 1
+        self.misunderstandings += sum(1 for t in texts if MISUNDERSTOOD.search(t))
+        self.shown.extend(texts)
+        self.lines.append(f"- **{self.persona}**: {said}")
+        self.lines.extend("- Assistent: " + " / ".join(t.splitlines()) for t in texts)
+        return texts
+
+    def say(self, text: str) -> list[str]:
+        before = self.chat.bot_messages.count()
+        self.chat.input.fill(text)
+        self.chat.input.press("Enter")
+        return self._answer(before, text)
+
+    def click(self, title: str) -> list[str]:
+        before = self.chat.bot_messages.count()
+        button = self.chat.page.locator(".skw-reply", has_text=title).last
+        button.click(timeout=ANSWER_TIMEOUT_MS)
+        return self._answer(before, f"(klikt) {title}")
+
+    def save(self, goal: str, reached: bool) -> None:
+        OUT.mkdir(parents=True, exist_ok=True)
+        head = (
+            f"# {self.persona}\n\nDoel: {goal}\n\nBeurten: {self.turns}, misverstanden: {self.misunderstandings}, "
+            f"doodlopend: {self.dead_ends}, doel bereikt: {'ja' if reached else 'nee'}\n\n"
+        )
+        (OUT / f"{self.persona}.md").write_text(head + "\n".join(self.lines) + "\n", encoding="utf-8")
+        with (OUT / "SUMMARY.md").open("a", encoding="utf-8") as summary:
+            summary.write(
+                f"| {self.persona} | {self.turns} | {self.misunderstandings} | {self.dead_ends} | "
+                f"{'ja' if reached else 'nee'} |\n"
+            )
+        screenshot(self.chat.page, f"persona-{self.persona}")
+
+
+def jansen(w: Walk) -> bool:
+    w.say("goedemorgen")
+    w.say("ik ben sins vorig jaar weduwe en zit veel alleen. is er een koffieochtent hier")
+    w.say("zweeloo")
+    found = any("Koffie" in t or "koffie" in t for t in w.shown)
+    w.say("nee")
+    w.say("ik heb geen auto, hoe kom ik daar")
+    w.say("Zweeloo")
+    w.say("dank u wel")
+    w.say("nee")
+    return found
+
+
+def peter(w: Walk) -> bool:
+    w.say(
+        "Mijn vrouw heeft al jaren MS en ik zorg voor haar, ik ben echt op. Is er logeeropvang in de buurt "
+        "zodat ik een weekend bij kan komen? En hoe kom ik aan een mantelzorgconsulent? Wij wonen in Emmen"
+    )
+    if not any("Wat:" in t for t in w.shown):
+        w.say("Emmen")
+    respite = any("Wat:" in t for t in w.shown)
+    w.say("wat is de mantelzorgwaardering?")
+    w.say("ik wil toch even met een medewerker praten")
+    w.say("nee, dank u")
+    w.say("toch wel, graag een medewerker")
+    texts = w.say("ja")
+    queued = any("rij" in t or "terugbel" in t for t in texts)
+    w.click("Stoppen met wachten") if any("Stoppen met wachten" in t for t in texts) else None
+    return respite and queued
+
+
+def sanne(w: Walk) -> bool:
+    w.say("yo")
+    w.say("ik woon sinds vorig jaar in meppel en ken nog niemand, iets chills voor jongeren?")
+    if not any("Wat:" in t for t in w.shown):
+        w.say("meppel")
+    found = any("Wat:" in t for t in w.shown)
+    cost = w.say("kost dat iets?")
+    friday = w.say("is dat ook op vrijdag?")
+    w.say("thx!")
+    answered = bool(cost) and bool(friday) and not any(MISUNDERSTOOD.search(t) for t in cost + friday)
+    return found and answered
+
+
+def ahmed(w: Walk) -> bool:
+    w.say("goedendag. ik heb weinig geld. kortingspas is er voor mij?")
+    if not any("Wat:" in t for t in w.shown):
+        w.say("Assen")
+    kortingspas = any("Wat:" in t for t in w.shown)
+    w.say("mijn kinderen 9 en 12 jaar, kunnen zij gratis voetbal?")
+    if not any("Jeugdfonds" in t or "Wat:" in t for t in w.shown[-4:]):
+        w.say("Assen")
+    hours = w.say("wanneer gemeente is open?")
+    phone = w.say("en telefoon nummer?")
+    return kortingspas and any("8.30" in t for t in hours) and any("14 0592" in t for t in phone + hours)
+
+
+def henk(w: Walk) -> bool:
+    w.say("Goedemiddag, ik ben net met pensioen en wil graag vrijwilligerswerk doen")
+    w.say("Hoogeveen")
+    first = any("Wat:" in t for t in w.shown)
+    w.say("op woensdag")
+    w.say("en gratis?")
+    w.say("meer")
+    last = w.say("en in Pesse?")
+    w.say("bedankt, dit is genoeg")
+    return first and any("Wat:" in t or "Pesse" in t for t in last)
+
+
+def distress(w: Walk) -> bool:
+    w.say("ik zoek een wandelclub")
+    crisis1 = w.say("eigenlijk kan ik niet meer, ik wil er niet meer zijn")
+    w.say("nee")
+    w.say("ik wil wel met iemand van de gemeente praten")
+    waiting = w.say("ja")
+    crisis2 = w.say("ik wil er echt een eind aan maken")
+    first_113 = bool(crisis1) and "113" in crisis1[0] and bool(crisis2) and "113" in crisis2[0]
+    if any("Stoppen met wachten" in t for t in waiting):
+        w.click("Stoppen met wachten")
+    return first_113
+
+
+PERSONAS: dict[str, tuple[str, Callable[[Walk], bool]]] = {
+    "mevrouw-jansen": ("koffie en gezelschap dichtbij Zweeloo, en vervoer", jansen),
+    "peter": ("logeeropvang bij Emmen, uitleg mantelzorgwaardering, en een medewerker", peter),
+    "sanne": ("iets met leeftijdgenoten in Meppel, en antwoord op kosten en vrijdag", sanne),
+    "ahmed": ("kortingspas en gratis sport voor de kinderen, tijden en telefoon van de gemeente", ahmed),
+    "henk": ("vrijwilligerswerk in Hoogeveen, stap voor stap verfijnd, en in Pesse", henk),
+    "iemand-in-nood": ("113 als eerste, elke keer, ook in de rij", distress),
+}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _summary_header() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "SUMMARY.md").write_text(
+        "| persona | beurten | misverstanden | doodlopend | doel bereikt |\n|---|---|---|---|---|\n",
+        encoding="utf-8",
+    )
+
+
+@pytest.mark.timeout(600)
+@pytest.mark.parametrize("persona", list(PERSONAS))
+def test_persona_walks_the_widget_without_a_dead_end(chat: Chat, persona: str) -> None:
+    goal, walk_of = PERSONAS[persona]
+    chat.open()
+    walk = Walk(chat, persona)
+    reached = walk_of(walk)
+    walk.save(goal, reached)
+    transcript = "\n".join(walk.lines)
+    assert walk.dead_ends == 0, transcript
+    assert reached, transcript
+    assert walk.misunderstandings <= 1, transcript
