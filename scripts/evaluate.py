@@ -105,6 +105,23 @@ def load_examples(path: Path) -> list[Example]:
     return examples
 
 
+def comparison_key(text: str) -> str:
+    """Return the text as compared for overlap: lower case, letters, digits and single spaces."""
+    return " ".join(re.sub(r"[^\w]+", " ", text.lower()).split())
+
+
+def training_texts(nlu: Path) -> set[str]:
+    """Return the comparison keys of every training example in a file or a folder of YAML files."""
+    files = sorted(nlu.glob("*.yml")) if nlu.is_dir() else [nlu]
+    keys: set[str] = set()
+    for path in files:
+        try:
+            keys |= {comparison_key(e.text) for e in load_examples(path)}
+        except EvaluationError:
+            continue  # a file with only lookup tables, synonyms or regexes
+    return keys
+
+
 def f1_by_intent(rows: Sequence[tuple[str, str]]) -> dict[str, float]:
     """Return the F1 score of every expected intent from (expected, predicted) pairs."""
     tp: Counter[str] = Counter()
@@ -286,7 +303,7 @@ def predict(model: Path, examples: Sequence[Example], workdir: Path) -> tuple[li
     run_measured([sys.executable, "-m", "scripts.evaluate", "_predict", str(model), str(texts), str(answers)],
                  log=workdir / "predict.log")
     data = json.loads(answers.read_text(encoding="utf-8"))
-    predictions = [Prediction(e, a["intent"], a["confidence"]) for e, a in zip(examples, data["answers"])]
+    predictions = [Prediction(e, a["intent"], a["confidence"]) for e, a in zip(examples, data["answers"], strict=True)]
     return predictions, data["cost"]
 
 
@@ -397,6 +414,15 @@ def main(argv: list[str] | None = None) -> int:
             summary[prefix] = frozen
             _print([f"{prefix}_model: {model.relative_to(ROOT) if model.is_relative_to(ROOT) else model}"])
             _print(report_lines(prefix, frozen))
+            # Phrasings that later landed in the training data flatter the model: score without them too.
+            seen = training_texts(ROOT / args.nlu)
+            unseen = [p for p in predictions if comparison_key(p.example.text) not in seen]
+            _print([f"{prefix}_in_training_data: {len(predictions) - len(unseen)}"])
+            if unseen and len(unseen) < len(predictions):
+                unseen_figures = score(unseen)
+                summary[f"{prefix}_unseen"] = unseen_figures
+                _print([f"{prefix}_unseen_macro_f1: {unseen_figures['macro_f1']:.4f}",
+                        f"{prefix}_unseen_accuracy: {unseen_figures['accuracy']:.4f}"])
             _print(_cost_lines(f"{prefix}_serve", cost))
             if args.dev:
                 for p in predictions:

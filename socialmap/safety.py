@@ -1,11 +1,23 @@
-"""Rule-based safety net: does a message talk about suicide or self-harm?
+"""Rule-based safety net in two tiers: suicidality (crisis) and distress without it.
 
 The NLU model classifies crisis messages too, but a model can miss a phrase
-it never saw. `is_crisis` backs it up with hand-written patterns for the
-direct and the indirect ways people in the Netherlands (and in Drenthe, in
-Drents) say it: "ik wil dood", "ik zie het niet meer zitten", "iedereen is
+it never saw. `assess` backs it up with hand-written patterns:
+
+* CRISIS, explicit suicidality or self-harm, said directly or indirectly:
+  113 first. The ways people in the Netherlands (and in Drenthe, in Drents)
+  say it: "ik wil dood", "iedereen is
 beter af zonder mij", "mijn moeder zegt dat ze dood wil", "ik beschadig
-mezelf", "ik wil mijn man achterna", "'t hoeft veur mij nait meer".
+mezelf", "ik wil mijn man achterna".
+* DISTRESS, hopelessness without suicidality: "ik kan niet meer", "het hoeft
+  voor mij niet meer", "ik zie het niet meer zitten", "alles is zwart", "ik ben
+  zo moe van alles", "'t hoeft veur mij nait meer". 113 / De Luisterlijn with
+  care, and the assistant keeps helping.
+* CARER_FATIGUE: the same exhaustion in a message about caring for someone
+  ("ik kan het niet meer aan, de zorg voor mijn man"): respite care, no 113.
+  Hopelessness (the DISTRESS patterns) counts as distress also from a carer.
+
+`is_crisis` keeps its old promise to callers that decide whether 113 is owed
+(the channel's turn guard): True for CRISIS and DISTRESS.
 
 Design choices:
 * Recall first. A false alarm shows the 113 numbers and offers a medewerker,
@@ -208,20 +220,15 @@ _ANYWHERE: list[str] = [
     r"\bbeter (?:\w+ ){0,3}?(?:als|wanneer|dat) ik (?:\w+ )?(?:doodga|dood ga|dood ben|dood was|sterf|stierf)\b",
     r"\bniemand (?:zal|zou|gaat) (?:mij|me) (?:\w+ )?missen\b",
     r"\bniemand hoeft zich (?:straks|dan|binnenkort|nooit) (?:\w+ )?(?:meer |nog )?zorgen (?:om|over) (?:mij|me)\b",
-    # "het hoeft (voor mij) niet meer" ends the message; "het hoeft niet meer,
-    # ik heb het al gevonden" cancels a request instead.
-    r"\b(?:het hoeft|hoeft het)(?: \w+){0,3}? niet meer$",
-    r"\bik hoef (?:het )?(?:allemaal )?niet meer$",
-    r"\b(?:het|het leven) hoeft (?:voor (?:mij|me|hem|haar) |allemaal |echt )+niet meer\b",
-    r"\bvoor (?:mij|me|hem|haar) hoeft (?:het|het leven) (?:allemaal |echt )?niet meer\b",
+    # Life itself not wanted any more: "het leven hoeft voor mij niet meer", "ik zie het
+    # leven niet meer zitten". Without "leven" ("het hoeft voor mij niet meer") it is
+    # the distress tier below.
     r"\bhet leven hoeft (?:\w+ ){0,3}?niet meer\b",
-    r"\bdat het (?:leven )?(?:voor (?:mij|me|hem|haar) |allemaal )+niet meer hoeft\b",
-    r"\bzie het (?:leven |allemaal |echt )*niet meer zitten\b",
-    # "geen uitweg uit/met de schulden" is a money question for this helpdesk.
-    r"\bzie (?:\w+ )?geen uitweg\b(?! (?:meer )?(?:uit|met|voor|in|bij)\b)",
+    r"\bvoor (?:mij|me|hem|haar) hoeft het leven (?:allemaal |echt )?niet meer\b",
+    r"\bdat het leven (?:voor (?:mij|me|hem|haar) |allemaal )*niet meer hoeft\b",
+    r"\bzie het leven (?:\w+ )?niet meer zitten\b",
     r"\bhet leven (?:niet meer zien zitten|heeft geen zin|is zinloos|heeft (?:voor mij )?geen zin meer)\b",
     r"\b(?:alles|het leven|mijn leven) is (?:\w+ )?zinloos\b",
-    r"\bheeft (?:het )?allemaal geen zin meer\b",
     r"\bgeen zin meer in (?:het|mijn|m|mn) leven\b",
     r"\bgeen (?:reden|zin) (?:meer )?om (?:nog )?(?:te leven|door te gaan|verder te gaan)\b",
     r"\bleef liever niet\b",
@@ -237,6 +244,75 @@ _WHOLE_CLAUSE: list[str] = [
     r"^(?:ik )?(?:wil|ga|zal) (?:\w+ )?een (?:eind|einde) maken$",
 ]
 
+# --- Second tier: distress without suicidality ------------------------------------
+# Hopelessness: 113 / De Luisterlijn with care, then the assistant keeps helping. These
+# count whatever else the message says, also from a carer ("ik zie het niet meer zitten
+# met de zorg voor mijn man").
+_DISTRESS: list[str] = [
+    # "het hoeft (voor mij) niet meer" ends the message; "het hoeft niet meer, ik heb het
+    # al gevonden" cancels a request instead.
+    r"\b(?:het hoeft|hoeft het)(?: \w+){0,3}? niet meer$",
+    r"\bik hoef (?:het )?(?:allemaal )?niet meer$",
+    r"\b(?:het|alles) hoeft (?:voor (?:mij|me|hem|haar) |allemaal |echt )+niet meer\b",
+    r"\bvoor (?:mij|me|hem|haar) hoeft (?:het|alles) (?:allemaal |echt )?niet meer\b",
+    r"\bdat het (?:voor (?:mij|me|hem|haar) |allemaal )+niet meer hoeft\b",
+    r"\bzie het (?:allemaal |echt |gewoon |helemaal |even )*niet meer zitten\b",
+    # "geen uitweg uit/met de schulden" is a money question for this helpdesk.
+    r"\bzie (?:\w+ )?geen (?:uitweg|licht|hoop|toekomst)\b(?! (?:meer )?(?:uit|met|voor|in|bij)\b)",
+    r"\b(?:alles|het|mijn leven|het leven|mijn hoofd|de wereld) is (?:\w+ )?(?:zwart|donker|uitzichtloos|hopeloos)\b",
+    r"\balles is (?:zo |heel |echt )?(?:zwart|donker)\b",
+    r"\b(?:zwart|donker) in mijn hoofd\b",
+    r"\b(?:heeft|het heeft) (?:het )?allemaal geen zin meer\b",
+    r"\b(?:niks|niets|alles) heeft (?:nog |meer )?(?:zin|nut)(?: meer)?$",
+    r"\b(?:niks|niets) heeft (?:nog |meer )?(?:zin|nut)\b",
+    r"\bheeft (?:allemaal |toch )?geen zin meer$",
+    r"\b(?:wanhopig|hopeloos|uitzichtloos|radeloos)\b",
+    r"\bmoe van (?:alles|het leven|het bestaan)\b",
+    r"\b(?:ben|word) (?:het )?(?:allemaal|alles) (?:zo |echt |helemaal )?(?:zat|beu|moe)\b",
+    r"\bik weet het (?:allemaal|echt allemaal) niet meer\b",
+    r"\bik (?:ben|voel me) (?:zo |heel |echt )?(?:somber|depressief|leeg en|hopeloos)\b",
+    r"\b(?:te|ten) einde raad\b",
+    r"\bis (?:allemaal |alles |echt |toch )?zinloos\b",
+    r"\bhet hoeft (?:\w+ ){0,2}?niet meer voor (?:mij|me)\b",
+    r"\bzie (?:ik |hij |ze |zij )?het (?:\w+ )?niet meer zitten\b",
+    r"\bhet (?:\w+ )?niet meer (?:ziet|zien|zag) zitten\b",
+    r"\bweet (?:me|mij|mezelf) geen raad meer\b",
+    r"\b(?:sta|stond) op instorten\b",
+    r"\bleeg van binnen\b",
+    r"\bzie (?:alles|het allemaal|het) (?:zo |heel )?(?:somber|donker|zwart) in\b",
+    r"\bnergens meer zin in\b",
+    r"\bweet (?:het )?niet meer hoe (?:ik )?(?:verder moet|verder kan|door moet)$",
+    r"\bzwarte wolk\b",
+    r"\bin een diep (?:dal|gat)\b",
+    r"\bik verzuip\b|\bgevoel dat ik verzuip\b",
+]
+
+# Exhaustion: distress when said on its own ("ik kan niet meer"), but a carer's tiredness
+# when the message is about caring ("ik kan het niet meer aan, de zorg voor mijn vrouw"):
+# then the model answers with respite care (find_carer_support), not with 113.
+_EXHAUSTION: list[str] = [
+    r"(?:^|\bik )(?:kan|kon) (?:echt |gewoon |bijna |het )?niet meer$",
+    r"\bik kan (?:het|dit|alles) (?:echt |gewoon )?niet meer aan\b",
+    r"\bik (?:trek|hou|houd) (?:het|dit) (?:echt |gewoon )?niet (?:meer|langer)(?: vol| uit)?\b",
+    r"\bik red het (?:echt |gewoon )?niet (?:meer|langer)\b",
+    r"\bik (?:hou|houd) (?:het|dit) (?:echt |gewoon )?niet (?:meer |langer )?vol\b",
+    r"\bik ben (?:helemaal |echt |zo |compleet |totaal )?(?:op|kapot|uitgeput|opgebrand|leeg)$",
+    r"\bik zit (?:er )?(?:helemaal |echt |totaal )?(?:doorheen|aan de grond|stuk)\b",
+    r"\b(?:het leven|alles) is (?:zo |echt |veel )?(?:zwaar|te zwaar|te veel)\b",
+    r"\b(?:huil|huilen|lig \w+ \w+ te huilen)\b.*\b(?:elke|iedere|de hele) (?:dag|nacht)\b",
+    r"\b(?:elke|iedere|de hele) (?:dag|nacht) (?:\w+ ){0,2}?(?:te huilen|aan het huilen)\b",
+    r"\bik (?:ben|voel me) (?:zo |heel |echt )?(?:somber|leeg)\b",
+]
+
+# Caring for someone: makes exhaustion a carer's tiredness, not distress.
+_CARE_CONTEXT = re.compile(
+    r"\b(?:zorg|zorgen|verzorg\w*|mantelzorg\w*|dementie|dement|alzheimer|parkinson|ms|nah|beroerte"
+    r"|hersenbloeding|beperking|handicap|gehandicapt\w*|autisme|ziek|zieke|ziekte|respijt\w*"
+    r"|logeeropvang|dagbesteding|verpleeg\w*|thuiszorg|woont bij (?:ons|mij) in)\b"
+    r"|\bvoor (?:mijn|mn|onze|haar|zijn) (?:moeder|vader|man|vrouw|partner|ouders|zoon|dochter|kind"
+    r"|kinderen|broer|zus|schoonmoeder|schoonvader|oma|opa|buurman|buurvrouw)\b"
+)
+
 # Words that contain a crisis stem but are about something else.
 _EXCEPTIONS: list[str] = [
     r"\b(?:zelfmoord|suicide|zelfdoding)(?:-| )?preventie\b",
@@ -246,6 +322,8 @@ _EXCEPTIONS: list[str] = [
 _ANYWHERE_RE = re.compile("|".join(f"(?:{p})" for p in _ANYWHERE))
 _WHOLE_CLAUSE_RE = re.compile("|".join(f"(?:{p})" for p in _WHOLE_CLAUSE))
 _EXCEPTION_RE = re.compile("|".join(f"(?:{p})" for p in _EXCEPTIONS))
+_DISTRESS_RE = re.compile("|".join(f"(?:{p})" for p in _DISTRESS))
+_EXHAUSTION_RE = re.compile("|".join(f"(?:{p})" for p in _EXHAUSTION))
 _CLAUSE_SPLIT_RE = re.compile(r"[,.;:!?\n]+")
 
 # Light repair before matching: frequent typos, chat spellings and Drents /
@@ -285,8 +363,18 @@ def normalise(text: str) -> str:
     return text
 
 
-def is_crisis(text: str) -> bool:
-    """Return True when the message speaks of suicide or self-harm (direct or indirect)."""
+CRISIS = "crisis"
+DISTRESS = "distress"
+CARER_FATIGUE = "carer_fatigue"
+
+
+def _clauses(text: str) -> list[str]:
+    clauses = (_EXCEPTION_RE.sub(" ", normalise(c)).strip() for c in _CLAUSE_SPLIT_RE.split(text))
+    return [c for c in clauses if c]
+
+
+def is_explicit_crisis(text: str) -> bool:
+    """Return True when the message speaks of suicide or self-harm (said directly or indirectly)."""
     if not text or not isinstance(text, str):
         return False
     text = text[:5000]  # bounds the work; a crisis is said early enough
@@ -295,8 +383,38 @@ def is_crisis(text: str) -> bool:
         return False
     if _ANYWHERE_RE.search(norm):
         return True
-    for clause in _CLAUSE_SPLIT_RE.split(text):
-        norm_clause = _EXCEPTION_RE.sub(" ", normalise(clause)).strip()
-        if norm_clause and _WHOLE_CLAUSE_RE.search(norm_clause):
-            return True
-    return False
+    return any(_WHOLE_CLAUSE_RE.search(clause) for clause in _clauses(text))
+
+
+def assess(text: str) -> str | None:
+    """Return CRISIS, DISTRESS, CARER_FATIGUE or None for a message.
+
+    CRISIS: suicidality or self-harm (113 first). DISTRESS: hopelessness or exhaustion
+    without suicidality (113 / De Luisterlijn with care, then keep helping). CARER_FATIGUE:
+    exhaustion in a message about caring for someone (respite care, no 113). None: nothing
+    of the kind.
+    """
+    if is_explicit_crisis(text):
+        return CRISIS
+    if not text or not isinstance(text, str):
+        return None
+    text = text[:5000]
+    clauses = _clauses(text)
+    whole = " ".join(clauses)
+    # On the whole message: "het hoeft niet meer" must end it ("het hoeft niet meer, ik heb
+    # het al gevonden" cancels a request).
+    if _DISTRESS_RE.search(whole):
+        return DISTRESS
+    if any(_EXHAUSTION_RE.search(c) for c in clauses) or _EXHAUSTION_RE.search(whole):
+        return CARER_FATIGUE if _CARE_CONTEXT.search(whole) else DISTRESS
+    return None
+
+
+def is_distress(text: str) -> bool:
+    """Return True for distress without suicidality (see `assess`)."""
+    return assess(text) == DISTRESS
+
+
+def is_crisis(text: str) -> bool:
+    """Return True when the message needs 113 now: a crisis or distress (see `assess`)."""
+    return assess(text) in (CRISIS, DISTRESS)

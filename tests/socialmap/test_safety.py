@@ -1,4 +1,4 @@
-"""The rule-based crisis safety net: direct and indirect phrases, and what is not a crisis."""
+"""The rule-based safety net in two tiers: crisis, distress without suicidality, and what is neither."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from socialmap.safety import is_crisis, normalise
+from socialmap.safety import CARER_FATIGUE, CRISIS, DISTRESS, assess, is_crisis, is_explicit_crisis, normalise
 
 ROOT = Path(__file__).resolve().parents[2]
 NLU_FILES = sorted((ROOT / "data" / "nlu").glob("*.yml")) + [ROOT / "tests" / "test_nlu.yml"]
@@ -35,9 +35,10 @@ def load_nlu_examples() -> list[tuple[str, str]]:
 
 NLU_EXAMPLES = load_nlu_examples()
 NLU_CRISIS = [text for intent, text in NLU_EXAMPLES if intent == "crisis"]
-NLU_OTHER = [(intent, text) for intent, text in NLU_EXAMPLES if intent != "crisis"]
+NLU_DISTRESS = [text for intent, text in NLU_EXAMPLES if intent == "express_distress"]
+NLU_OTHER = [(intent, text) for intent, text in NLU_EXAMPLES if intent not in ("crisis", "express_distress")]
 
-CRISIS = [
+CRISIS_PHRASES = [
     "ik wil dood",
     "Ik wil dood.",
     "ik wil dood graag koffie",
@@ -79,12 +80,7 @@ CRISIS = [
     "iedereen is beter af zonder mij",
     "mijn kinderen zijn beter af als ik er niet meer ben",
     "niemand zal me missen",
-    "het hoeft niet meer",
-    "het hoeft voor mij niet meer",
-    "ik hoef niet meer",
-    "ik zie het niet meer zitten",
     "Ik zie het leven niet meer zitten",
-    "ik zie het allemaal niet meer zitten met mijn moeder",
     "het leven heeft geen zin meer",
     "ik heb geen zin meer in het leven",
     "ik heb geen reden meer om te leven",
@@ -134,7 +130,49 @@ CRISIS = [
     "ZELFMOOOORD",
     "ik heb zelfdodingsgedachten",
     "ik wil nait meer leven",
+]
+
+# Second tier: hopelessness or exhaustion without suicidality.
+DISTRESS_PHRASES = [
+    "het hoeft niet meer",
+    "het hoeft voor mij niet meer",
+    "ik hoef niet meer",
+    "ik zie het niet meer zitten",
+    "ik zie het allemaal niet meer zitten met mijn moeder",
     "'t hoeft veur mij nait meer",
+    "ik kan niet meer",
+    "Ik kan echt niet meer.",
+    "alles is zwart",
+    "alles is zo donker",
+    "ik ben zo moe van alles",
+    "ik ben wanhopig",
+    "ik voel me hopeloos",
+    "niks heeft nog zin",
+    "het heeft allemaal geen zin meer",
+    "ik ben het allemaal zat",
+    "ik trek het niet meer",
+    "ik hou het niet meer vol",
+    "ik ben op",
+    "ik zit er helemaal doorheen",
+    "ik zie geen uitweg meer",
+    "ik ben ten einde raad",
+    "sinds de scheiding zie ik het niet meer zitten",
+    "mijn dochter zegt dat ze het niet meer ziet zitten",
+    # hopelessness counts from a carer too
+    "ik zie het niet meer zitten met de zorg voor mijn man",
+    "mijn vrouw heeft dementie en alles is zwart",
+]
+
+# A carer's tiredness about caring: respite care, no 113.
+CARER_FATIGUE_PHRASES = [
+    "ik kan het niet meer aan, de zorg voor mijn man",
+    "mijn moeder heeft dementie en ik kan het niet meer aan",
+    "ik ben op, mijn vader met alzheimer houdt me elke nacht wakker",
+    "ik hou het niet vol met de zorg voor mijn ouders",
+    "ik trek het niet meer met de verzorging van mijn zoon",
+    "mijn moeder van 84 woont bij ons in en ik ben uitgeput",
+    "ik zit er doorheen, ik zorg al jaren voor mijn dochter met een beperking",
+    "ik kan niet meer, mijn vrouw met ms heeft me dag en nacht nodig",
 ]
 
 NOT_CRISIS = [
@@ -224,26 +262,49 @@ NOT_CRISIS = [
 ]
 
 
-@pytest.mark.parametrize("text", CRISIS)
+@pytest.mark.parametrize("text", CRISIS_PHRASES)
 def test_crisis_phrase_is_recognised(text: str) -> None:
-    assert is_crisis(text), normalise(text)
+    assert assess(text) == CRISIS, normalise(text)
+    assert is_explicit_crisis(text) and is_crisis(text)
+
+
+@pytest.mark.parametrize("text", DISTRESS_PHRASES)
+def test_distress_phrase_is_the_second_tier(text: str) -> None:
+    assert assess(text) == DISTRESS, normalise(text)
+    assert not is_explicit_crisis(text)
+    assert is_crisis(text), "is_crisis means: 113 is owed, for both tiers"
+
+
+@pytest.mark.parametrize("text", CARER_FATIGUE_PHRASES)
+def test_carer_fatigue_is_neither_crisis_nor_distress(text: str) -> None:
+    assert assess(text) == CARER_FATIGUE, normalise(text)
+    assert not is_crisis(text)
 
 
 @pytest.mark.parametrize("text", NOT_CRISIS)
 def test_ordinary_or_grief_phrase_is_not_a_crisis(text: str) -> None:
     assert not is_crisis(text), normalise(text)
+    assert assess(text) in (None, CARER_FATIGUE)
 
 
 def test_every_crisis_example_in_the_nlu_data_is_recognised() -> None:
     assert len(NLU_CRISIS) >= 100, "the crisis examples were not loaded"
-    missed = [text for text in NLU_CRISIS if not is_crisis(text)]
+    missed = [text for text in NLU_CRISIS if assess(text) != CRISIS]
     assert missed == [], f"{len(missed)}/{len(NLU_CRISIS)} crisis examples missed"
+
+
+def test_distress_examples_in_the_nlu_data_get_113_and_are_mostly_recognised() -> None:
+    assert len(NLU_DISTRESS) >= 30, "the distress examples were not loaded"
+    assert [text for text in NLU_DISTRESS if assess(text) == CARER_FATIGUE] == []
+    # The model learns the rest; the rules must still catch the large majority.
+    caught = [text for text in NLU_DISTRESS if assess(text) in (CRISIS, DISTRESS)]
+    assert len(caught) >= 0.85 * len(NLU_DISTRESS)
 
 
 def test_no_example_of_another_intent_is_flagged_as_crisis() -> None:
     intents = {intent for intent, _ in NLU_OTHER}
     assert {"express_loneliness", "find_carer_support", "cancel_handoff"} <= intents
-    flagged = [(intent, text) for intent, text in NLU_OTHER if is_crisis(text)]
+    flagged = [(intent, text) for intent, text in NLU_OTHER if assess(text) in (CRISIS, DISTRESS)]
     assert flagged == [], f"{len(flagged)}/{len(NLU_OTHER)} false positives"
 
 
@@ -253,7 +314,8 @@ def test_entity_annotations_are_stripped_from_loaded_examples() -> None:
 
 
 def test_there_are_enough_phrases_on_both_sides() -> None:
-    assert len(set(CRISIS)) >= 60
+    assert len(set(CRISIS_PHRASES)) >= 60
+    assert len(set(DISTRESS_PHRASES)) >= 20
     assert len(set(NOT_CRISIS)) >= 60
 
 
@@ -278,6 +340,17 @@ def test_is_crisis_never_raises(text: str) -> None:
 def test_crisis_inside_a_long_message_is_found() -> None:
     text = "ik zoek een koffieochtend in Assen. " * 20 + "eigenlijk wil ik dood."
     assert is_crisis(text)
+
+
+def test_a_finished_request_is_not_distress() -> None:
+    assert assess("het hoeft niet meer, ik heb het al gevonden") is None
+    assert assess("ik zie geen uitweg meer met mijn schulden") is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text())
+def test_assess_never_raises(text: str) -> None:
+    assert assess(text) in (None, CRISIS, DISTRESS, CARER_FATIGUE)
 
 
 def test_short_phrase_counts_only_as_a_whole_clause() -> None:
