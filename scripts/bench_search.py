@@ -10,7 +10,9 @@ figure per line as `name: value`:
   the same run, divided by the median search time; the scan also checks that
   both give the same services;
 - import_rows_per_s: HSDS rows per second through the full importer
-  (CSV package, schema validation, reference checks, upsert, search index).
+  (CSV package, schema validation, reference checks, upsert, search index);
+- find_p50_ms, find_p95_ms: the whole search of one assistant turn (`advice.find`: plan, wish,
+  relaxing an empty filter, groups) over random places, needs, wishes and filters on the demo map.
 
 The synthetic catalog is written straight into the HSDS tables (the importer's
 upsert, without validation) so that building 100,000 services takes seconds;
@@ -158,6 +160,49 @@ def naive_scan(catalog: Catalog, query: SearchQuery) -> list[str]:
     return [_result(query, r, km, None, now).service_id for km, r in page]
 
 
+FIND_WISHES = (None, None, "koffieochtent", "dansen", "is er ook logeeropvang?", "wandelen", "taalcafé")
+
+
+def resident_search_figures(directory: Path, count: int, seed: int = 5) -> dict[str, float]:
+    """Return find_p50_ms / find_p95_ms: the whole search of one assistant turn on the demo map.
+
+    `advice.find` is what the search action calls: the plan, the wish (synonyms and
+    spelling), relaxing an empty filter and the groups side by side, so one turn may
+    run several searches; `search_*` above measures one `search()`.
+    """
+    from socialmap import advice
+    from socialmap.geo import load_gazetteer
+    from socialmap.importer import DEMO_PACKAGE
+
+    catalog = Catalog(f"sqlite:///{directory / 'demo.db'}")
+    catalog.create_schema()
+    if not import_paths([DEMO_PACKAGE], catalog).ok:
+        raise SystemExit("the demo map does not import")
+    rng = random.Random(seed)
+    places = [e for e in load_gazetteer().entries if e.postcodes]
+    timings: list[float] = []
+    for index in range(count + 20):
+        place = rng.choice(places)
+        started = time.perf_counter()
+        advice.find(
+            rng.choice(list(taxonomy.CATEGORIES)),
+            place.lat,
+            place.lon,
+            age=rng.choice([None, None, 16, 45, 78]),
+            weekday=rng.choice([None, None, "woensdag", "zondag"]),
+            free_only=rng.random() < 0.3,
+            message=rng.choice(FIND_WISHES),
+            municipality=place.gemeente,
+            catalog=catalog,
+        )
+        if index >= 20:  # the first ones warm the caches
+            timings.append((time.perf_counter() - started) * 1000)
+    return {
+        "find_p50_ms": round(statistics.median(timings), 3),
+        "find_p95_ms": round(_percentile(timings, 95), 3),
+    }
+
+
 def _percentile(values: list[float], pct: float) -> float:
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, math.ceil(pct / 100 * len(ordered)) - 1))
@@ -173,6 +218,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         "--scan-queries", type=int, default=200, help="queries also answered by the full scan"
     )
     parser.add_argument("--import-services", type=int, default=5_000)
+    parser.add_argument("--finds", type=int, default=300, help="resident searches (advice.find) on the demo map")
     parser.add_argument(
         "--pooled",
         action="store_true",
@@ -235,6 +281,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         if not report.ok:
             raise SystemExit("import failed: " + "; ".join(map(str, report.errors[:5])))
         figures["import_rows_per_s"] = round(rows / elapsed)
+        figures.update(resident_search_figures(Path(tmp), args.finds))
         dispose_all()
     for name, value in figures.items():
         print(f"{name}: {value}")

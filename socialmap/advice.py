@@ -245,8 +245,22 @@ def age_text(result: SearchResult) -> str:
     return ""
 
 
-def _all(query: SearchQuery, catalog: Catalog | None) -> SearchPage:
+# One resident turn asks the same query more than once (the wish, relaxing, the groups): ask SQL once.
+_Memo = dict[str, SearchPage]
+
+
+def _all(query: SearchQuery, catalog: Catalog | None, memo: _Memo | None = None) -> SearchPage:
     """Return every fitting service within the (auto-widened) radius, nearest first."""
+    key = repr(query)
+    if memo is not None and key in memo:
+        return memo[key]
+    page = _all_uncached(query, catalog)
+    if memo is not None:
+        memo[key] = page
+    return page
+
+
+def _all_uncached(query: SearchQuery, catalog: Catalog | None) -> SearchPage:
     first = search(replace(query, page=0, page_size=MAX_PAGE_SIZE), catalog)
     results = list(first.results)
     page = first
@@ -258,9 +272,11 @@ def _all(query: SearchQuery, catalog: Catalog | None) -> SearchPage:
     return SearchPage(results, first.total, first.radius_km, first.widened, 0, False)
 
 
-def _with_relaxing(query: SearchQuery, catalog: Catalog | None) -> tuple[SearchPage, tuple[str, ...]]:
+def _with_relaxing(
+    query: SearchQuery, catalog: Catalog | None, memo: _Memo | None = None
+) -> tuple[SearchPage, tuple[str, ...]]:
     """Return the results, dropping a filter that leaves nothing (day first, then cost) and saying which."""
-    page = _all(query, catalog)
+    page = _all(query, catalog, memo)
     if page.results or (query.weekday is None and not query.free_only):
         return page, ()
     attempts: list[tuple[tuple[str, ...], SearchQuery]] = []
@@ -271,7 +287,7 @@ def _with_relaxing(query: SearchQuery, catalog: Catalog | None) -> tuple[SearchP
     if query.weekday is not None and query.free_only:
         attempts.append((("weekday", "free_only"), replace(query, weekday=None, free_only=False)))
     for relaxed, loose in attempts:
-        loose_page = _all(loose, catalog)
+        loose_page = _all(loose, catalog, memo)
         if loose_page.results:
             return loose_page, relaxed
     return page, ()
@@ -395,20 +411,21 @@ def find(
         need, lat, lon, audience, age, weekday, free_only, activity, message, municipality, place_words, catalog
     )
     narrowed = plan.subcategories[0] if len(plan.subcategories) == 1 and not plan.groups else None
+    memo: _Memo = {}
     wish_found: bool | None = None
     page: SearchPage | None = None
     relaxed: tuple[str, ...] = ()
     if wish is not None:
         strong = _wish_ids(catalog, wish, in_names=True)
-        page, relaxed = _with_relaxing(replace(base, only_ids=strong), catalog)
+        page, relaxed = _with_relaxing(replace(base, only_ids=strong), catalog, memo)
         wish_found = bool(page.results)
         if not wish_found:
             broad = plan_for(need, None, age)
             base = replace(base, category=broad.category, subcategories=broad.subcategories)
             plan = broad
             weak = _wish_ids(catalog, wish, in_names=False)
-            near, relaxed_near = _with_relaxing(replace(base, only_ids=weak), catalog)
-            rest, relaxed = _with_relaxing(base, catalog)
+            near, relaxed_near = _with_relaxing(replace(base, only_ids=weak), catalog, memo)
+            rest, relaxed = _with_relaxing(base, catalog, memo)
             if near.results and len(relaxed_near) <= len(relaxed):
                 ids = {r.service_id for r in near.results}
                 merged = near.results + [r for r in rest.results if r.service_id not in ids]
@@ -417,7 +434,7 @@ def find(
             else:
                 page = rest
     if page is None:
-        page, relaxed = _with_relaxing(base, catalog)
+        page, relaxed = _with_relaxing(base, catalog, memo)
     first_radius = page.radius_km
     seen = set(exclude or [])
     candidates = [r for r in _order(page.results, young) if r.service_id not in seen]
@@ -433,7 +450,7 @@ def find(
                 query = replace(query, weekday=None)
             if "free_only" in relaxed:
                 query = replace(query, free_only=False)
-            further = _all(query, catalog)
+            further = _all(query, catalog, memo)
             known = {r.service_id for r in candidates} | seen
             extra = [r for r in _order(further.results, young) if r.service_id not in known]
             if extra:
@@ -456,7 +473,7 @@ def find(
                     group_query = replace(group_query, weekday=None)
                 if "free_only" in relaxed:
                     group_query = replace(group_query, free_only=False)
-                group_page = _all(group_query, catalog)  # the same filters as the rest, never relaxed further
+                group_page = _all(group_query, catalog, memo)  # the same filters as the rest, never relaxed further
                 match = next((r for r in _order(group_page.results, young) if r.service_id not in seen), None)
                 if match is not None and match.distance_km is not None:
                     radius = max(radius, group_page.radius_km)
