@@ -56,20 +56,21 @@ class SignalsWorker(threading.Thread):
         self.last_error: str | None = None
 
     def run(self) -> None:
-        if broker.broker_type() != "sql":
-            log.info("signals: event broker %s is not read by the web process", broker.broker_type())
-            return
+        reads_broker = broker.broker_type() == "sql"
+        if not reads_broker:
+            log.info("signals: event broker %s is fed to the aggregator by its consumer", broker.broker_type())
         next_purge = 0.0
         while not self._stop_event.is_set():
             try:
                 aggregator = self._aggregator = self._aggregator or Aggregator()
-                events = self._events = self._events or broker.events_engine()
-                aggregator.run_until_done(events)
+                if reads_broker:
+                    events = self._events = self._events or broker.events_engine()
+                    aggregator.run_until_done(events)
                 aggregator.flush_idle()
                 count_outcomes(aggregator)
                 count_csat(aggregator)
-                if time.monotonic() >= next_purge:
-                    purge(events=events)
+                if reads_broker and time.monotonic() >= next_purge:
+                    purge(events=self._events)
                     next_purge = time.monotonic() + self.purge_s
                 self.last_error = None
             except Exception as exc:  # a failed round must not stop the web process; retry next round

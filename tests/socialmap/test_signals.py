@@ -417,3 +417,23 @@ def test_satisfaction_answers_are_counted_once_under_the_helpdesk_municipality(e
     data = dashboard(NOV, Area("Assen"), engine=engine)
     assert data["csat"]["responses"] == 22
     assert [s["count"] for s in data["csat"]["scores"]] == ["<5", 0, "<5", 7, "x"]
+
+
+def test_the_worker_counts_new_broker_rows_within_seconds(engine: Engine, tmp_path: Path) -> None:
+    import time
+
+    from socialmap.signals.worker import SignalsWorker
+
+    events_engine = broker_db(tmp_path / "events.db", [])
+    worker = SignalsWorker(Aggregator(engine), events_engine, interval_s=0.1)
+    worker.start()
+    try:
+        broker_db(tmp_path / "events.db", conversation("live", "Meppel", "Meppel", "digital"))
+        deadline = time.monotonic() + 10
+        while ("Meppel", "Meppel", "need", "digital") not in counts(engine) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert counts(engine)[("Meppel", "Meppel", "need", "digital")] == 1
+        assert worker.last_error is None
+    finally:
+        worker.stop()
+    assert not worker.is_alive()
