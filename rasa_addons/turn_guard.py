@@ -111,6 +111,9 @@ async def complete_turn(
     """Send what the turn still owes the resident (113, or any answer at all); return what was added."""
     if agent is None or getattr(agent, "tracker_store", None) is None:
         return []
+    crisis_text = safety.is_crisis(text)
+    if sent and not (crisis_text and not _said_113(sent)):
+        return []  # the usual turn: answered, and no crisis left unanswered (no tracker read needed)
     added: list[dict[str, Any]] = []
     try:
         async with agent.lock_store.lock(sender_id):
@@ -119,7 +122,7 @@ async def complete_turn(
                 return []
             paused = tracker.is_paused()
             owed: str | None = None
-            if _is_crisis(text, tracker) and not _said_113(sent):
+            if (crisis_text or _is_crisis(text, tracker)) and not _said_113(sent):
                 owed = CRISIS_RESPONSE
             elif not sent and not paused:
                 owed = SILENCE_RESPONSE
