@@ -15,6 +15,25 @@ from socialmap.catalog import Catalog
 
 logger = logging.getLogger(__name__)
 
+# advice.Answer.kind -> the response that says it.
+RESPONSES = {
+    "open_on_day": "utter_result_open_on_day",
+    "open_on_day_all_day": "utter_result_open_on_day_all_day",
+    "open_on_day_sometimes": "utter_result_open_on_day_sometimes",
+    "closed_on_day": "utter_result_closed_on_day",
+    "by_appointment": "utter_result_by_appointment",
+    "when": "utter_result_when",
+    "cost_free": "utter_result_cost_free",
+    "cost": "utter_result_cost",
+    "cost_unknown": "utter_result_cost_unknown",
+    "signup": "utter_result_signup",
+    "signup_unknown": "utter_result_signup_unknown",
+    "address": "utter_result_address",
+    "address_remote": "utter_result_address_remote",
+    "contact": "utter_result_contact",
+    "summary": "utter_result_summary",
+}
+
 
 def _weekday_entity(tracker: Tracker) -> int | None:
     for entity in tracker.latest_message.get("entities") or []:
@@ -56,5 +75,5 @@ class ActionAnswerAboutResult(Action):
             dispatcher.utter_message(response="utter_result_none_shown")
             return []
         values: dict[str, Any] = dict(answer.values)
-        dispatcher.utter_message(response=answer.response, **values)
+        dispatcher.utter_message(response=RESPONSES[answer.kind], **values)
         return []

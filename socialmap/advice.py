@@ -612,9 +612,9 @@ def pick_shown(shown_ids: list[str], text: str, names: dict[str, str], page_size
 
 @dataclass(frozen=True)
 class Answer:
-    """The answer to a question about a card: which response, and its variables."""
+    """The answer to a question about a card: what kind of answer, and the facts it says."""
 
-    response: str
+    kind: str  # "open_on_day", "closed_on_day", "cost_free", ... (the action picks the response)
     values: dict[str, str]
 
 
@@ -640,42 +640,42 @@ def answer_about(
         open_days = open_weekdays(rules)
         if not open_days:
             if not rules or not opening_text(rules):
-                return Answer("utter_result_by_appointment", base)
-            return Answer("utter_result_when", {**base, "when": opening_text(rules)})
+                return Answer("by_appointment", base)
+            return Answer("when", {**base, "when": opening_text(rules)})
         if kind == "when":
-            return Answer("utter_result_when", {**base, "when": opening_text(rules)})
+            return Answer("when", {**base, "when": opening_text(rules)})
         assert day is not None
         hours = hours_on(rules, day)
         values = {**base, "day": WEEKDAYS_NL[day]}
         if not hours:
-            return Answer("utter_result_closed_on_day", {**values, "days": days_text(open_days)})
+            return Answer("closed_on_day", {**values, "days": days_text(open_days)})
         first = hours[0]
         if first.opens is None and first.closes is None:
-            return Answer("utter_result_open_on_day_all_day", values)
+            return Answer("open_on_day_all_day", values)
         times = {"opens": clock_text(first.opens), "closes": clock_text(first.closes, closing=True)}
         if first.recurrence:
-            return Answer("utter_result_open_on_day_sometimes", {**values, **times, "recurrence": first.recurrence})
-        return Answer("utter_result_open_on_day", {**values, **times})
+            return Answer("open_on_day_sometimes", {**values, **times, "recurrence": first.recurrence})
+        return Answer("open_on_day", {**values, **times})
     if kind == "cost":
         if entry["is_free"]:
-            return Answer("utter_result_cost_free", base)
+            return Answer("cost_free", base)
         if entry["cost_text"]:
-            return Answer("utter_result_cost", {**base, "cost": entry["cost_text"]})
-        return Answer("utter_result_cost_unknown", base)
+            return Answer("cost", {**base, "cost": entry["cost_text"]})
+        return Answer("cost_unknown", base)
     if kind == "signup":
         application = str(service.get("application_process") or "").strip()
         if application:
-            return Answer("utter_result_signup", {**base, "application": application})
-        return Answer("utter_result_signup_unknown", base)
+            return Answer("signup", {**base, "application": application})
+        return Answer("signup_unknown", base)
     if kind == "address":
         if entry["address"]:
-            return Answer("utter_result_address", {**base, "address": entry["address"], "route_url": route or "-"})
-        return Answer("utter_result_address_remote", base)
+            return Answer("address", {**base, "address": entry["address"], "route_url": route or "-"})
+        return Answer("address_remote", base)
     if kind == "contact":
-        return Answer("utter_result_contact", base)
+        return Answer("contact", base)
     where = entry["address"] or entry["location_name"] or "telefonisch of online"
     return Answer(
-        "utter_result_summary",
+        "summary",
         {
             **base,
             "when": opening_text(rules) or "op afspraak",

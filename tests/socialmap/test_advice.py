@@ -231,17 +231,17 @@ def test_answers_about_a_shown_card_come_from_the_catalog(demo: Catalog) -> None
     loods = advice.pick_shown(shown, "is de loods ook op vrijdag open?", names)
     assert loods is not None and "Loods" in names[loods]
     friday = advice.answer_about(loods, "is de loods ook op vrijdag open?", catalog=demo)
-    assert friday is not None and friday.response == "utter_result_open_on_day"
+    assert friday is not None and friday.kind == "open_on_day"
     assert friday.values["day"] == "vrijdag" and friday.values["opens"] == "19:30"
     monday = advice.answer_about(loods, "en op maandag?", catalog=demo)
-    assert monday is not None and monday.response == "utter_result_closed_on_day"
+    assert monday is not None and monday.kind == "closed_on_day"
     assert monday.values["days"] == "wo en vr"
     cost = advice.answer_about(loods, "kost dat iets?", catalog=demo)
-    assert cost is not None and cost.response == "utter_result_cost_free"
+    assert cost is not None and cost.kind == "cost_free"
     where = advice.answer_about(loods, "waar is het?", catalog=demo)
-    assert where is not None and where.response == "utter_result_address" and "Meppel" in where.values["address"]
+    assert where is not None and where.kind == "address" and "Meppel" in where.values["address"]
     signup = advice.answer_about(loods, "moet ik me aanmelden?", catalog=demo)
-    assert signup is not None and signup.response == "utter_result_signup" and signup.values["application"]
+    assert signup is not None and signup.kind == "signup" and signup.values["application"]
 
 
 def test_a_question_without_a_name_is_about_the_first_card_of_the_last_page() -> None:
@@ -249,3 +249,19 @@ def test_a_question_without_a_name_is_about_the_first_card_of_the_last_page() ->
     assert advice.pick_shown(["a", "b", "c", "d"], "kost dat iets?", names) == "d"
     assert advice.pick_shown(["a", "b", "c"], "en de eettafel?", {**names}) is not None
     assert advice.pick_shown([], "kost dat iets?", names) is None
+
+
+def test_a_question_with_no_known_kind_gets_a_summary_of_the_card(demo: Catalog) -> None:
+    shown = _shown_loods(demo)
+    summary = advice.answer_about(shown[0], "vertel eens", catalog=demo)
+    assert summary is not None and summary.kind == "summary"
+    assert summary.values["when"] == "wo en vr 19:30-22:30"
+
+
+def test_every_answer_kind_has_a_response() -> None:
+    import re as re_module
+
+    from actions.results import RESPONSES
+
+    kinds = set(re_module.findall(r'Answer\(\s*"([a-z_]+)"', Path(advice.__file__).read_text(encoding="utf-8")))
+    assert kinds and kinds <= set(RESPONSES)
