@@ -98,8 +98,9 @@ FALLBACK_TECHNICAL_PROBLEM = (
 
 # C0 control characters except tab, newline and carriage return, plus DEL.
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-# Sender ids: 8-128 of [A-Za-z0-9_-] with at least two digits (the widget's 32 hex, "test-<12 hex>", uuid4).
-_SENDER_RE = re.compile(rf"(?=(?:[^0-9]*[0-9]){{2}})[A-Za-z0-9_-]{{8,{MAX_SENDER_CHARS}}}")
+# Sender ids: 8-128 of [A-Za-z0-9_-] with at least six hex characters, as random ids have (the widget's
+# 32 hex, uuid4, "test-<12 hex>", "persona-<name>-<8 hex>"); never digits only (a phone number or BSN).
+_SENDER_RE = re.compile(rf"(?=(?:[^0-9a-fA-F]*[0-9a-fA-F]){{6}})[A-Za-z0-9_-]{{8,{MAX_SENDER_CHARS}}}")
 _PHONE_WORD_RE = re.compile(r"(?i)^(?:tel|telefoon|phone|mobiel|mob|gsm|nr|nummer|whatsapp|wa|sms|bsn)?[_-]*")
 _EMAIL_WORDS_RE = re.compile(r"(?i)(?:^|[_-])(?:at|apenstaartje)[_-].+[_-](?:dot|punt)[_-][a-z]{2,}$")
 _PAYLOAD_RE = re.compile(r"/(?P<intent>[A-Za-z_][A-Za-z0-9_]{0,63})(?P<entities>\{.*\})?", re.DOTALL)

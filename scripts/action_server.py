@@ -13,6 +13,9 @@
   own event loop (`OffLoopExecutor`), so one slow geocode never stalls the other
   conversations. One mechanism for every action: actions/*.py stay as they are.
 * No CORS: browsers never call the action server.
+
+`ACTIONS_ON_LOOP=1` runs the actions on the event loop as rasa_sdk does by
+itself: only `make bench` uses it, as the control for the PDOK figures.
 """
 
 from __future__ import annotations
@@ -65,13 +68,16 @@ def _same_secret(supplied: str | None, secret: bytes) -> bool:
     return hmac.compare_digest(given, secret)
 
 
-def create_app(secret: str, actions_package: str = "actions", workers: int = DEFAULT_WORKERS) -> Sanic:
+def create_app(
+    secret: str, actions_package: str = "actions", workers: int = DEFAULT_WORKERS, on_loop: bool = False
+) -> Sanic:
     """Return rasa_sdk's action server app with the secret check and the off-loop executor."""
     if not secret:
         raise SettingsError(f"{TOKEN_ENV} is not set: the action server needs a shared secret")
     secret_bytes = secret.encode("utf-8")
     original = sdk_endpoint.ActionExecutor
-    sdk_endpoint.ActionExecutor = lambda: OffLoopExecutor(workers)  # type: ignore[assignment,misc]
+    if not on_loop:
+        sdk_endpoint.ActionExecutor = lambda: OffLoopExecutor(workers)  # type: ignore[assignment,misc]
     try:
         app = sdk_endpoint.create_app(actions_package, cors_origins=None)
     finally:
@@ -108,7 +114,8 @@ def main(argv: list[str] | None = None) -> int:
     logging_filter.install()
     try:
         secret = secret_from_env(TOKEN_ENV)
-        app = create_app(secret, args.actions, args.workers)
+        on_loop = os.environ.get("ACTIONS_ON_LOOP", "") == "1"
+        app = create_app(secret, args.actions, args.workers, on_loop=on_loop)
     except SettingsError as exc:
         print(f"error: {exc}. Set {TOKEN_ENV} or {TOKEN_ENV}_FILE (scripts/stack.py does).", file=sys.stderr)
         return 2

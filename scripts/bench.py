@@ -11,9 +11,11 @@
    with 2 seconds (`stress_*`: where one Rasa process saturates).
 4. PDOK isolation (`pdok_*`): a stack with PDOK enabled against a slow fake PDOK
    on 127.0.0.1 (1.2 s per geocode). While residents keep asking searches that
-   wait for it, other residents start conversations (their session start is a
-   custom action too): their latency with and without the slow geocodes shows
-   that the action server runs blocking calls off its event loop.
+   wait for it (a new postcode each time, so no cache helps), other residents
+   start conversations (their session start is a custom action too). Their
+   latency without and with the slow geocodes, for the action server as it runs
+   (`pdok_offloop_*`) and, as the control, with the actions on its event loop
+   the way rasa_sdk runs them (`pdok_onloop_*`, ACTIONS_ON_LOOP=1).
    `python -m scripts.bench --pdok-only` runs just this part.
 """
 
@@ -183,10 +185,11 @@ def signals_figures(conversations: int = 40_000, renders: int = 200) -> dict[str
 PDOK_DELAY_S = 1.2
 
 
-def pdok_isolation(slow_residents: int = 4, samples: int = 40) -> dict[str, float]:
+def pdok_isolation(slow_residents: int = 2, samples: int = 30, on_loop: bool = False) -> dict[str, float]:
     """Return the latency of new conversations while others wait for a slow PDOK (see the docstring)."""
     from tests.socialmap.pdok_fake import FakePdok
 
+    prefix = "pdok_onloop_" if on_loop else "pdok_offloop_"
     figures: dict[str, float] = {}
     var_dir = Path(tempfile.mkdtemp(prefix="bench-pdok-var-"))
     with FakePdok() as pdok:
@@ -195,7 +198,12 @@ def pdok_isolation(slow_residents: int = 4, samples: int = 40) -> dict[str, floa
         config = isolated_config(
             var_dir,
             ROOT / "results" / "bench-logs-pdok",
-            extra_env={"PDOK_ENABLED": "true", "PDOK_URL": pdok.url, "PDOK_TIMEOUT_S": "1.5"},
+            extra_env={
+                "PDOK_ENABLED": "true",
+                "PDOK_URL": pdok.url,
+                "PDOK_TIMEOUT_S": "1.5",
+                "ACTIONS_ON_LOOP": "1" if on_loop else "0",
+            },
         )
         stack = Stack(config)
         try:
@@ -213,14 +221,17 @@ def pdok_isolation(slow_residents: int = 4, samples: int = 40) -> dict[str, floa
             slow: list[float] = []
             lock = threading.Lock()
 
-            def searcher() -> None:
+            def searcher(index: int) -> None:
                 own = requests.Session()
+                n = 0
                 while not stop.is_set():
-                    took = send(own, url, "pdok-slow-" + uuid.uuid4().hex, "Ik zoek een koffieochtend in Zweeloo")
+                    n += 1
+                    postcode = f"94{(index * 37 + n) % 100:02d} AB"  # a new query each time: PDOK is asked
+                    took = send(own, url, "pdok-slow-" + uuid.uuid4().hex, f"Ik zoek een koffieochtend in {postcode}")
                     with lock:
                         slow.append(took)
 
-            threads = [threading.Thread(target=searcher, daemon=True) for _ in range(slow_residents)]
+            threads = [threading.Thread(target=searcher, args=(i,), daemon=True) for i in range(slow_residents)]
             for thread in threads:
                 thread.start()
             time.sleep(PDOK_DELAY_S)  # every searcher is now waiting for PDOK
@@ -231,12 +242,12 @@ def pdok_isolation(slow_residents: int = 4, samples: int = 40) -> dict[str, floa
             figures.update(
                 {
                     "pdok_delay_ms": PDOK_DELAY_S * 1000,
-                    "pdok_geocodes": pdok.count,
-                    "pdok_slow_search_p50_ms": statistics.median(slow) if slow else float("nan"),
-                    "pdok_others_quiet_p50_ms": statistics.median(quiet),
-                    "pdok_others_quiet_p95_ms": percentile(quiet, 95),
-                    "pdok_others_during_slow_p50_ms": statistics.median(busy),
-                    "pdok_others_during_slow_p95_ms": percentile(busy, 95),
+                    prefix + "geocodes": pdok.count,
+                    prefix + "slow_search_p50_ms": statistics.median(slow) if slow else float("nan"),
+                    prefix + "others_quiet_p50_ms": statistics.median(quiet),
+                    prefix + "others_quiet_p95_ms": percentile(quiet, 95),
+                    prefix + "others_during_slow_p50_ms": statistics.median(busy),
+                    prefix + "others_during_slow_p95_ms": percentile(busy, 95),
                 }
             )
         finally:
@@ -257,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pdok-only", action="store_true", help="only the PDOK isolation measurement")
     args = parser.parse_args(argv)
     if args.pdok_only:
-        for name, value in pdok_isolation().items():
+        for name, value in {**pdok_isolation(), **pdok_isolation(on_loop=True)}.items():
             print(f"{name}: {value:.2f}" if isinstance(value, float) else f"{name}: {value}")
         return 0
 
@@ -288,6 +299,7 @@ def main(argv: list[str] | None = None) -> int:
         stack.stop_all()
         shutil.rmtree(var_dir, ignore_errors=True)
     figures.update(pdok_isolation())
+    figures.update(pdok_isolation(on_loop=True))
     for name, value in figures.items():
         print(f"{name}: {value:.2f}" if isinstance(value, float) else f"{name}: {value}")
     ok = figures["message_p95_ms"] <= 2 * figures["message_floor_p95_ms"]

@@ -155,7 +155,7 @@ async def run_async(
 
         alive = False
         try:
-            async with session.post(endpoint, json={"sender": "fuzz-check-01", "message": "hallo"}) as resp:
+            async with session.post(endpoint, json={"sender": "fuzz-check-0001", "message": "hallo"}) as resp:
                 answer = await resp.json(content_type=None)
                 alive = resp.status == 200 and isinstance(answer, list)
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError):

@@ -242,7 +242,17 @@ async def test_rest_refuses_sender_ids_that_are_not_random(served: Served, sende
 
 
 @pytest.mark.parametrize(
-    "sender", ["test-0a1b2c3d4e5f", "load-3-1a2b3c4d", "0f" * 16, "fuzz-123", str(uuid.uuid4()), uuid.uuid4().hex]
+    "sender",
+    [
+        "test-0a1b2c3d4e5f",
+        "load-3-1a2b3c4d",
+        "0f" * 16,
+        "fuzz-check-0001",
+        "persona-jansen-koffie-typo-abcdefab",  # the hex part of a uuid without a digit
+        "sig-0123456789abcdef",
+        str(uuid.uuid4()),
+        uuid.uuid4().hex,
+    ],
 )
 def test_the_sender_ids_in_use_are_accepted(sender: str) -> None:
     assert channels.valid_sender_id(sender)
