@@ -122,6 +122,8 @@ class ContactVault:
         self.ensure_schema()
         token = self.fernet.encrypt(str(value)[:320].encode("utf-8")).decode("ascii")
         with self.engine.begin() as conn:
+            # Housekeeping where contacts are written: expired entries of anyone go now, not at the next purge.
+            conn.execute(delete(contact_vault_table).where(contact_vault_table.c.created_at < self._clock() - VAULT_TTL))
             conn.execute(
                 contact_vault_table.insert().values(
                     conversation_id=str(conversation_id)[:255],

@@ -386,6 +386,20 @@ def test_vault_entries_expire_after_one_day(vault_engine) -> None:  # type: igno
     assert vault.purge_expired() == 1
 
 
+def test_writing_a_contact_removes_expired_ones(vault_engine) -> None:  # type: ignore[no-untyped-def]
+    now = datetime(2024, 5, 1, 12, tzinfo=timezone.utc)
+    clock = {"now": now}
+    vault = ContactVault(vault_engine, clock=lambda: clock["now"])
+    vault.put("c1", "telefoon", "06-11111111")
+    clock["now"] = now + timedelta(days=1, minutes=1)
+    vault.put("c2", "telefoon", "06-22222222")
+    con = vault_engine.raw_connection()
+    try:
+        assert con.execute("SELECT conversation_id FROM contact_vault_enc").fetchall() == [("c2",)]
+    finally:
+        con.close()
+
+
 def test_vault_refuses_other_kinds(vault_engine) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ValueError):
         ContactVault(vault_engine).put("c1", "bsn", "111222333")
