@@ -216,6 +216,8 @@ def view(data: dict[str, Any], session: st.StaffSession | None, query: Any) -> d
     places = default_places()
     weeks = [w["label"] for w in data["period"]["weeks"]]
     top_needs = sorted(data["needs"], key=lambda r: -(r["total"] if isinstance(r["total"], int) else 0))[:5]
+    audiences = [r for r in data["audiences"] if r["total"] != 0]
+    top_audiences = sorted(audiences, key=lambda r: -(r["total"] if isinstance(r["total"], int) else 0))[:5]
     charts_ = {
         "trend": charts.line_chart(
             "c-trend", f"Gesprekken per week in {data['area']['name']}", weeks, [("Gesprekken", data["trend"])]
@@ -226,6 +228,10 @@ def view(data: dict[str, Any], session: st.StaffSession | None, query: Any) -> d
         "needs_trend": charts.line_chart(
             "c-needs-trend", "De vijf meest gevraagde onderwerpen per week", weeks,
             [(r["label"], r["weeks"]) for r in top_needs],
+        ),  # fmt: skip
+        "audiences_trend": charts.line_chart(
+            "c-aud-trend", "Doelgroepen per week", weeks,
+            [(r["label"], r["weeks"]) for r in top_audiences],
         ),  # fmt: skip
         "audiences": charts.bar_chart(
             "c-aud", "Wie vroegen er (doelgroep)", [(r["label"], r["total"]) for r in data["audiences"]]
@@ -248,6 +254,7 @@ def view(data: dict[str, Any], session: st.StaffSession | None, query: Any) -> d
     return {
         "data": data,
         "charts": charts_,
+        "trend_audiences": top_audiences,
         "session": session,
         "metrics": sm.METRICS,
         "municipalities": municipalities,
