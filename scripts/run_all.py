@@ -47,7 +47,8 @@ def main(argv: list[str] | None = None) -> int:
             f"  Rasa REST channel:          {cfg.rasa_url}/webhooks/rest/webhook\n"
             f"  Rasa HTTP API (loopback):   {cfg.rasa_url}/status?token=..."
             f" ({'RASA_TOKEN' if os.environ.get('RASA_TOKEN') else 'a random token for this run; set RASA_TOKEN to choose one'})\n"
-            f"  action server:              {cfg.actions_url}/health\n"
+            f"  action server (loopback):   {cfg.actions_url}/health (every other call needs the shared secret,"
+            f" {'ACTION_SERVER_TOKEN' if os.environ.get('ACTION_SERVER_TOKEN') else 'new for this run'})\n"
             f"  logs:                       {cfg.log_dir}/\n"
             "Press Ctrl-C to stop.",
             flush=True,
