@@ -3,11 +3,12 @@
 `LiveChat.install(...)` is called by `RedactingSocketIOInput.blueprint()`; the channel
 calls `session_started` after `session_confirm` and `disconnected` on disconnect.
 
-* **Presence.** Each connected chat window of a conversation counts once in the
-  `handoff_presence` table (socialmap.handoff), so the staff console shows whether
-  the resident is still there and since when they are gone. The count is reset when
-  the chat server starts (no window is connected to a fresh process). With several
-  Rasa replicas that reset must move to a shared place (README, "Scaling out").
+* **Presence.** Each connected chat window of a conversation counts once, in this
+  process's memory (the sockets live here too), so the staff console can show
+  whether the resident is still there and since when they are gone:
+  `GET /webhooks/socketio/presence?token=...&ids=a,b`. Nothing is written to a
+  database for it. With several Rasa replicas the console must ask each replica
+  (sticky sessions keep a conversation's sockets on one).
 * **Missed messages.** A widget that reconnects sends `since` (when, by its own clock,
   the last bot message arrived) and `now` (its clock at the request); the difference
   with this server's clock converts `since`. Bot messages stored after that moment (a
@@ -15,8 +16,8 @@ calls `session_started` after `session_confirm` and `disconnected` on disconnect
   sent to that window again, so the resident sees who they talk to after reopening
   the tab. A message the widget did receive was stored before it arrived, so it is
   never sent twice.
-* **Typing.** `user_typing` from the widget marks the resident as typing (at most
-  every 2 s a database write); `POST /webhooks/socketio/staff_typing?token=...` from
+* **Typing.** `user_typing` from the widget marks the resident as typing for a few
+  seconds (in the presence answer); `POST /webhooks/socketio/staff_typing?token=...` from
   the staff console sends `staff_typing` to the resident's window.
 * **Satisfaction.** `csat {token, score}` stores a score for a one-time token the
   console created; no conversation id is kept with the score.
@@ -29,6 +30,7 @@ import hmac
 import logging
 import time
 from collections.abc import Callable
+from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any
 
@@ -42,7 +44,58 @@ from socialmap.settings import get_settings
 logger = logging.getLogger(__name__)
 
 MAX_REPLAY = 50
-TYPING_WRITE_EVERY_S = 2.0
+MAX_PRESENCE_IDS = 200
+# How long a resident counts as typing after the widget last said so.
+TYPING_SECONDS = 6.0
+
+
+def _iso(moment: float | None) -> str | None:
+    if moment is None:
+        return None
+    return datetime.fromtimestamp(moment, timezone.utc).replace(microsecond=0, tzinfo=None).isoformat() + "Z"
+
+
+class PresenceBook:
+    """How many windows of each conversation are connected, when it was last seen, and typing."""
+
+    def __init__(self, max_conversations: int = 50_000) -> None:
+        self.max_conversations = max_conversations
+        self._entries: dict[str, dict[str, float]] = {}
+
+    def _entry(self, conversation_id: str) -> dict[str, float]:
+        if conversation_id not in self._entries and len(self._entries) >= self.max_conversations:
+            # Forget the longest-gone conversations first; connected ones stay.
+            gone = sorted((e["last_seen"], cid) for cid, e in self._entries.items() if e["connections"] <= 0)
+            for _, cid in gone[: max(1, len(gone) // 10)]:
+                del self._entries[cid]
+        return self._entries.setdefault(
+            conversation_id, {"connections": 0, "last_seen": 0.0, "typing_at": 0.0}
+        )
+
+    def connected(self, conversation_id: str, now: float | None = None) -> None:
+        entry = self._entry(conversation_id)
+        entry["connections"] += 1
+        entry["last_seen"] = now if now is not None else time.time()
+
+    def disconnected(self, conversation_id: str, now: float | None = None) -> None:
+        entry = self._entry(conversation_id)
+        entry["connections"] = max(0, entry["connections"] - 1)
+        entry["last_seen"] = now if now is not None else time.time()
+        entry["typing_at"] = 0.0
+
+    def typing(self, conversation_id: str, now: float | None = None) -> None:
+        entry = self._entry(conversation_id)
+        entry["typing_at"] = entry["last_seen"] = now if now is not None else time.time()
+
+    def snapshot(self, conversation_id: str, now: float | None = None) -> dict[str, Any]:
+        """Return {online, last_seen (ISO UTC or None), typing} for the staff console."""
+        entry = self._entries.get(conversation_id)
+        if entry is None:
+            return {"online": False, "last_seen": None, "typing": False}
+        moment = now if now is not None else time.time()
+        online = entry["connections"] > 0
+        typing = online and entry["typing_at"] > 0 and moment - entry["typing_at"] <= TYPING_SECONDS
+        return {"online": online, "last_seen": _iso(entry["last_seen"]), "typing": typing}
 
 
 @lru_cache(maxsize=1)
@@ -76,7 +129,7 @@ class LiveChat:
         self.bot_message_evt = bot_message_evt
         self.queue = queue
         self.sessions: dict[str, str] = {}  # socket id -> conversation id
-        self._typing_written: dict[str, float] = {}
+        self.presence = PresenceBook()
 
     @classmethod
     def install(
@@ -90,10 +143,6 @@ class LiveChat:
     ) -> LiveChat:
         """Return the live chat helper with its socket events and the staff-typing route registered."""
         live = cls(sio, namespace, agent, payload, bot_message_evt)
-        try:
-            live.queue().reset_presence()
-        except Exception as exc:  # the chat must work even when the queue database is away
-            logger.warning("could not reset presence: %s", type(exc).__name__)
 
         @sio.on("user_typing", namespace=namespace)
         async def user_typing(sid: str, data: Any = None) -> None:
@@ -106,6 +155,10 @@ class LiveChat:
         @webhook.route("/staff_typing", methods=["POST"])
         async def staff_typing(request: Request) -> HTTPResponse:
             return await live.staff_typing(request)
+
+        @webhook.route("/presence", methods=["GET"])
+        async def presence(request: Request) -> HTTPResponse:
+            return live.presence_answer(request)
 
         return live
 
@@ -123,16 +176,16 @@ class LiveChat:
             await self.replay(sid, conversation_id, data)
             return
         if previous is not None:
-            await self._db(self.queue().disconnected, previous)
+            self.presence.disconnected(previous)
         self.sessions[sid] = conversation_id
-        await self._db(self.queue().connected, conversation_id)
+        self.presence.connected(conversation_id)
         await self.replay(sid, conversation_id, data)
 
     async def disconnected(self, sid: str) -> None:
         """Count the window as gone."""
         conversation_id = self.sessions.pop(sid, None)
         if conversation_id is not None:
-            await self._db(self.queue().disconnected, conversation_id)
+            self.presence.disconnected(conversation_id)
 
     async def replay(self, sid: str, conversation_id: str, data: Any) -> None:
         """Send this window the bot messages stored after the `since` timestamp it gave."""
@@ -160,17 +213,10 @@ class LiveChat:
             await self.sio.emit(self.bot_message_evt, payload, room=sid, namespace=self.namespace)
 
     async def resident_typing(self, sid: str) -> None:
-        """Mark the resident of this window as typing (a write at most every few seconds)."""
+        """Mark the resident of this window as typing for a few seconds."""
         conversation_id = self.sessions.get(sid)
-        if conversation_id is None:
-            return
-        now = time.monotonic()
-        if now - self._typing_written.get(conversation_id, 0.0) < TYPING_WRITE_EVERY_S:
-            return
-        self._typing_written[conversation_id] = now
-        if len(self._typing_written) > 10_000:
-            self._typing_written.clear()
-        await self._db(self.queue().resident_typing, conversation_id)
+        if conversation_id is not None:
+            self.presence.typing(conversation_id)
 
     async def csat(self, sid: str, data: Any) -> None:
         """Store the resident's satisfaction score and tell the window whether it was kept."""
@@ -182,11 +228,22 @@ class LiveChat:
             ok = bool(await self._db(self.queue().record_csat, token, score))
         await self.sio.emit("csat_saved", {"token": token, "ok": ok}, room=sid, namespace=self.namespace)
 
-    async def staff_typing(self, request: Request) -> HTTPResponse:
-        """Tell the resident's window that the medewerker types (called by the staff console)."""
+    @staticmethod
+    def _authorised(request: Request) -> bool:
         expected = _api_token()
         supplied = request.args.get("token") or ""
-        if not expected or not hmac.compare_digest(supplied.encode(), expected.encode()):
+        return bool(expected) and hmac.compare_digest(supplied.encode(), expected.encode())
+
+    def presence_answer(self, request: Request) -> HTTPResponse:
+        """Return the presence of the conversations in `ids` (comma separated; for the staff console)."""
+        if not self._authorised(request):
+            return response.json({"error": "not authorised"}, status=401)
+        ids = [i for i in (request.args.get("ids") or "").split(",") if i][:MAX_PRESENCE_IDS]
+        return response.json({"presence": {cid: self.presence.snapshot(cid) for cid in ids}})
+
+    async def staff_typing(self, request: Request) -> HTTPResponse:
+        """Tell the resident's window that the medewerker types (called by the staff console)."""
+        if not self._authorised(request):
             return response.json({"error": "not authorised"}, status=401)
         try:
             body = request.json if isinstance(request.json, dict) else {}

@@ -112,8 +112,6 @@ MAX_NOTE_CHARS = 2000
 MAX_CANNED_TITLE_CHARS = 80
 CSAT_SCORES = (1, 2, 3, 4, 5)
 CSAT_INVITE_HOURS = 24
-# How long a resident counts as typing after the widget last said so.
-TYPING_SECONDS = 6
 # Waiting-time targets (minutes) for the console's warning colour: amber past the target, red past twice.
 WAIT_TARGET_MINUTES = {"crisis": 1, "normal": 5}
 GENERAL_TEAM = ""  # the general helpdesk inbox: tickets without a team
@@ -201,17 +199,6 @@ callback_contacts = Table(
     Column("created_at", DateTime, nullable=False),
 )
 
-
-# Whether the resident's chat window is open: written by the socket.io channel on connect and
-# disconnect, read by the console. Keyed by conversation, no other data about the resident.
-presence = Table(
-    "handoff_presence",
-    metadata,
-    Column("conversation_id", String(255), primary_key=True),
-    Column("connections", Integer, nullable=False, default=0),
-    Column("last_seen", DateTime, nullable=False),  # last connect, disconnect or typing
-    Column("typing_at", DateTime),  # the resident was typing at this moment
-)
 
 # Short texts staff send often; {plaats} and {medewerker} are filled in when used.
 canned = Table(
@@ -480,21 +467,6 @@ class CallbackRequest:
             "outcome": self.outcome,
             "outcome_label": OUTCOMES.get(self.outcome or "", None),
         }
-
-
-@dataclass(frozen=True)
-class Presence:
-    """Whether the resident's chat window is connected, when it was last seen, and typing."""
-
-    online: bool
-    last_seen: datetime | None
-    typing: bool = False
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"online": self.online, "last_seen": _iso(self.last_seen), "typing": self.typing}
-
-
-UNKNOWN_PRESENCE = Presence(online=False, last_seen=None)
 
 
 @dataclass(frozen=True)
@@ -1310,80 +1282,6 @@ class HandoffQueue:
             )
         return len(ids)
 
-    # -- presence (written by the socket.io channel) --
-
-    def connected(self, conversation_id: str, *, now: datetime | None = None) -> None:
-        """Note that a chat window of this conversation connected."""
-        self._presence_change(conversation_id, +1, now)
-
-    def disconnected(self, conversation_id: str, *, now: datetime | None = None) -> None:
-        """Note that a chat window of this conversation disconnected (closed tab, lost network)."""
-        self._presence_change(conversation_id, -1, now)
-
-    def _presence_change(self, conversation_id: str, delta: int, now: datetime | None) -> None:
-        moment = _utc(now)
-        with self.engine.begin() as conn:
-            result = conn.execute(
-                update(presence)
-                .where(presence.c.conversation_id == conversation_id)
-                .values(
-                    connections=case(
-                        (presence.c.connections + delta < 0, 0), else_=presence.c.connections + delta
-                    ),
-                    last_seen=moment,
-                    typing_at=None,
-                )
-            )
-            if result.rowcount == 0:
-                try:
-                    with conn.begin_nested():
-                        conn.execute(
-                            insert(presence).values(
-                                conversation_id=conversation_id, connections=max(delta, 0), last_seen=moment
-                            )
-                        )
-                except IntegrityError:
-                    pass  # another window of the same conversation connected at the same moment
-
-    def resident_typing(self, conversation_id: str, *, now: datetime | None = None) -> None:
-        """Note that the resident is typing (the widget says so at most every few seconds)."""
-        moment = _utc(now)
-        with self.engine.begin() as conn:
-            conn.execute(
-                update(presence)
-                .where(presence.c.conversation_id == conversation_id)
-                .values(typing_at=moment, last_seen=moment)
-            )
-
-    def presence_of(
-        self, conversation_ids: Iterable[str], *, now: datetime | None = None
-    ) -> dict[str, Presence]:
-        """Return the presence of each conversation (UNKNOWN_PRESENCE when never connected)."""
-        ids = list(dict.fromkeys(conversation_ids))
-        if not ids:
-            return {}
-        moment = _utc(now)
-        with self.engine.connect() as conn:
-            rows = conn.execute(select(presence).where(presence.c.conversation_id.in_(ids))).all()
-        found = {
-            r.conversation_id: Presence(
-                online=r.connections > 0,
-                last_seen=r.last_seen,
-                typing=r.connections > 0
-                and r.typing_at is not None
-                and (moment - r.typing_at).total_seconds() <= TYPING_SECONDS,
-            )
-            for r in rows
-        }
-        return {cid: found.get(cid, UNKNOWN_PRESENCE) for cid in ids}
-
-    def reset_presence(self, *, now: datetime | None = None) -> None:
-        """Mark every conversation offline (the chat server started: no window is connected yet)."""
-        with self.engine.begin() as conn:
-            conn.execute(
-                update(presence).where(presence.c.connections > 0).values(connections=0, last_seen=_utc(now))
-            )
-
     # -- canned responses --
 
     def canned_responses(self, teams: Iterable[str] | None = None) -> list[CannedResponse]:
@@ -1621,7 +1519,6 @@ class HandoffQueue:
                     csat_invites.c.created_at < _utc() - timedelta(hours=CSAT_INVITE_HOURS)
                 )
             )
-            conn.execute(delete(presence).where(presence.c.last_seen < cutoff))
         return len(old_ids) + len(old_callbacks)
 
 

@@ -136,6 +136,16 @@ class RasaClient:
         params = {"output_channel": "latest", "execute_side_effects": "true"} if to_resident else {}
         await self._call("POST", self._url(conversation_id, "tracker/events"), params, events)
 
+    async def presence(self, conversation_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """Return whether each resident's chat window is open (rasa_addons.live_chat keeps it)."""
+        if not conversation_ids:
+            return {}
+        result = await self._call(
+            "GET", f"{self.base_url}/webhooks/socketio/presence", {"ids": ",".join(conversation_ids)}
+        )
+        found = result.get("presence") if isinstance(result, dict) else None
+        return found if isinstance(found, dict) else {}
+
     async def staff_typing(self, conversation_id: str, staff_name: str) -> None:
         """Tell the resident's open chat that the medewerker is typing (rasa_addons.live_chat)."""
         await self._call(
@@ -677,9 +687,22 @@ def _inbox_teams(inbox: str, profile: st.StaffProfile) -> list[str] | None:
     return [hq.GENERAL_TEAM, *profile.teams] if profile.teams else None
 
 
-def _with_presence(views: list[dict[str, Any]], presence: dict[str, hq.Presence]) -> list[dict[str, Any]]:
+UNKNOWN_PRESENCE: dict[str, Any] = {"online": False, "last_seen": None, "typing": False}
+
+
+async def _presence(console: Console, conversation_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """Return the presence of each conversation; unknown for all when the chat server does not answer."""
+    ids = list(dict.fromkeys(conversation_ids))
+    try:
+        found = await console.rasa.presence(ids)
+    except RasaUnavailable:
+        found = {}
+    return {cid: dict(found.get(cid) or UNKNOWN_PRESENCE) for cid in ids}
+
+
+def _with_presence(views: list[dict[str, Any]], presence: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     for view in views:
-        view["presence"] = presence.get(view["conversation_id"], hq.UNKNOWN_PRESENCE).as_dict()
+        view["presence"] = presence.get(view["conversation_id"], UNKNOWN_PRESENCE)
     return views
 
 
@@ -692,7 +715,6 @@ def _queue_data(console: Console, session: st.StaffSession, inbox: str) -> dict[
     waiting = all_waiting if teams is None else queue.waiting(teams)
     taken = queue.taken()
     callbacks = queue.callbacks()
-    presence = queue.presence_of([t.conversation_id for t in waiting + taken])
     waiting_views = []
     for ticket in waiting:
         view = ticket.as_dict()
@@ -714,8 +736,8 @@ def _queue_data(console: Console, session: st.StaffSession, inbox: str) -> dict[
         inboxes[ticket.team or hq.GENERAL_TEAM] = inboxes.get(ticket.team or hq.GENERAL_TEAM, 0) + 1
     return {
         "inbox": inbox,
-        "waiting": _with_presence(waiting_views, presence),
-        "taken": _with_presence([t.as_dict() for t in taken], presence),
+        "waiting": waiting_views,
+        "taken": [t.as_dict() for t in taken],
         "callbacks": callback_views,
         "inboxes": inboxes,
         "waiting_total": len(all_waiting),
@@ -727,7 +749,12 @@ def _queue_data(console: Console, session: st.StaffSession, inbox: str) -> dict[
 async def api_queue(request: web.Request, session: st.StaffSession) -> web.StreamResponse:
     """Return waiting conversations (serving order, per inbox), conversations being handled, callbacks."""
     inbox = request.query.get("inbox", "mine")[:120]
-    return _json(await _run(_queue_data, _console(request), session, inbox))
+    console = _console(request)
+    data = await _run(_queue_data, console, session, inbox)
+    presence = await _presence(console, [t["conversation_id"] for t in data["waiting"] + data["taken"]])
+    _with_presence(data["waiting"], presence)
+    _with_presence(data["taken"], presence)
+    return _json(data)
 
 
 @api
@@ -748,8 +775,7 @@ async def _ticket_json(request: web.Request, ticket: hq.Ticket, session: st.Staf
     view["assigned_to_name"] = names.get(ticket.assigned_to or "", ticket.assigned_to)
     for note in view["notes"]:
         note["to_name"] = names.get(note.get("to") or "", note.get("to"))
-    presence = await _run(console.queue.presence_of, [ticket.conversation_id])
-    view["presence"] = presence[ticket.conversation_id].as_dict()
+    view["presence"] = (await _presence(console, [ticket.conversation_id]))[ticket.conversation_id]
     return _json(view)
 
 
@@ -863,12 +889,12 @@ async def api_transcript(request: web.Request, session: st.StaffSession) -> web.
     console = _console(request)
     ticket = await _run(console.queue.get, request.match_info["ticket_id"])
     tracker = await console.rasa.tracker(ticket.conversation_id)
-    presence = await _run(console.queue.presence_of, [ticket.conversation_id])
+    presence = await _presence(console, [ticket.conversation_id])
     return _json(
         {
             "lines": transcript_from_tracker(tracker),
             "paused": bool(tracker.get("paused")),
-            "presence": presence[ticket.conversation_id].as_dict(),
+            "presence": presence[ticket.conversation_id],
         }
     )
 
@@ -1025,8 +1051,8 @@ async def api_message(request: web.Request, session: st.StaffSession) -> web.Str
         "metadata": {"from": "staff", "staff_name": _first_name(session.name)},
     }
     await console.rasa.append_events(ticket.conversation_id, [event], to_resident=True)
-    presence = await _run(console.queue.presence_of, [ticket.conversation_id])
-    return _json({"ok": True, "presence": presence[ticket.conversation_id].as_dict()})
+    presence = await _presence(console, [ticket.conversation_id])
+    return _json({"ok": True, "presence": presence[ticket.conversation_id]})
 
 
 @api
@@ -1189,7 +1215,9 @@ async def api_close(request: web.Request, session: st.StaffSession) -> web.Strea
     ticket = await _run(console.queue.get, request.match_info["ticket_id"])
     if ticket.assigned_to not in (None, session.username):
         # Handed to a named colleague: only that colleague closes it.
-        return _error("Dit gesprek is aan een collega overgedragen. Alleen die collega kan het afsluiten.", 403)
+        return _error(
+            "Dit gesprek is aan een collega overgedragen. Alleen die collega kan het afsluiten.", 403
+        )
     if ticket.status == hq.TAKEN:
         await _run(console.queue.require_holder, ticket.id, session.username)
         await console.rasa.append_events(ticket.conversation_id, _RESUME, to_resident=False)

@@ -240,7 +240,7 @@ def test_resident_and_employee_complete_the_loop(browser: Browser, stack: Any) -
         chat.say("Ik wil graag met een medewerker praten")
         chat.replies.filter(has_text="Ja").first.click()
         pw_expect(chat.log).to_contain_text("U staat in de rij voor een medewerker")
-        session_id = resident.evaluate("JSON.parse(localStorage.getItem('skw:conversation')).sessionId")
+        session_id = resident.evaluate("JSON.parse(sessionStorage.getItem('skw:conversation')).sessionId")
 
         # The employee logs in and finds this conversation in the queue.
         staff = watched_page(staff_context, staff_watch)
@@ -303,3 +303,305 @@ def test_resident_and_employee_complete_the_loop(browser: Browser, stack: Any) -
     for watch in (resident_watch, staff_watch):
         assert watch.csp_violations == [], watch.csp_violations
         assert watch.errors == [], watch.errors
+
+
+# --- a helpdesk day on the real stack: every part of issue 13 -------------------------------------
+
+# Records browser notifications (the page's own Notification stays in place underneath).
+RECORD_NOTIFICATIONS = """
+(() => {
+  const Real = window.Notification;
+  window.__notifications = [];
+  if (!Real) return;
+  function Recorded(title, options) {
+    window.__notifications.push((options && options.body) || title);
+    return new Real(title, options);
+  }
+  Object.defineProperty(Recorded, "permission", { get: () => Real.permission });
+  Recorded.requestPermission = (...args) => Real.requestPermission(...args);
+  window.Notification = Recorded;
+})();
+"""
+
+
+def run_cli(stack: Any, *args: str) -> None:
+    """Run `python -m socialmap ...` against the stack's database, as an administrator would."""
+    import subprocess
+    import sys
+
+    subprocess.run(
+        [sys.executable, "-m", "socialmap", *args],
+        env=stack.env,
+        cwd=RESULTS.parent,
+        check=True,
+        capture_output=True,
+    )
+
+
+def ask_for_a_person(chat: Chat, question: str) -> str:
+    """Search, ask for a medewerker, say yes; return the conversation id."""
+    chat.open()
+    chat.search(question)
+    chat.say("Ik wil graag met een medewerker praten")
+    chat.replies.filter(has_text="Ja").first.click()
+    pw_expect(chat.log).to_contain_text("U staat in de rij voor een medewerker")
+    return str(chat.page.evaluate("JSON.parse(sessionStorage.getItem('skw:conversation')).sessionId"))
+
+
+def take_with_keyboard(page: Page, base: str, conversation_id: str) -> int:
+    """Take the resident's conversation from the queue page; return the key actions it cost.
+
+    Alt+N takes the first waiting conversation of the inbox. When an earlier test left someone
+    waiting ahead of ours, open ours (a click) and take it with Alt+O instead, and count both.
+    """
+    page.wait_for_function(
+        "id => Array.from(document.querySelectorAll('#waiting tbody tr')).length > 0", arg=conversation_id
+    )
+    inbox = page.locator("#inbox").input_value()
+    waiting = page.request.get(f"{base}/medewerkers/api/queue?inbox={inbox}").json()["waiting"]
+    ours = next(t for t in waiting if t["conversation_id"] == conversation_id)
+    if waiting[0]["id"] == ours["id"]:
+        page.keyboard.press("Alt+KeyN")
+        pw_expect(page).to_have_url(re.compile(ours["id"]))
+        return 1
+    page.locator(f'#waiting a[href="/medewerkers/gesprek/{ours["id"]}"]').click()
+    page.keyboard.press("Alt+KeyO")
+    return 2
+
+
+def test_a_helpdesk_day_with_two_medewerkers_and_two_residents(browser: Browser, stack: Any) -> None:
+    from tests.browser.conftest import axe_violations, describe
+
+    base = str(stack.web_url).rstrip("/")
+    suffix = uuid.uuid4().hex[:6]
+    anja_user, bert_user = f"anja-{suffix}", f"bert-{suffix}"
+    stack.add_staff(anja_user, PASSWORD, "Anja de Vries")
+    stack.add_staff(bert_user, PASSWORD, "Bert Mulder")
+    run_cli(stack, "staff", "role", anja_user, "teamleider")
+    run_cli(stack, "staff", "teams", bert_user, "Mantelzorgconsulent")
+
+    watches = {name: PageWatch() for name in ("anja", "bert", "leaver", "resident")}
+    contexts = {
+        name: browser.new_context(
+            viewport={"width": 1280, "height": 900},
+            locale="nl-NL",
+            permissions=["notifications"] if name in ("anja", "bert") else [],
+        )
+        for name in watches
+    }
+    for context in contexts.values():
+        context.set_default_timeout(ANSWER_TIMEOUT_MS)
+    keys: dict[str, int] = {}
+    try:
+        anja = watched_page(contexts["anja"], watches["anja"])
+        anja.add_init_script(RECORD_NOTIFICATIONS)
+        log_in(anja, base, anja_user)
+        # Opt in to sound and notifications; set herself available (the wait estimate counts it).
+        anja.get_by_role("button", name="Geluid en meldingen aanzetten").click()
+        pw_expect(anja.locator("#notify-state")).to_have_text("Geluid en meldingen staan aan.")
+        anja.get_by_role("button", name="Afwezig").click()
+        pw_expect(anja.get_by_role("button", name="Beschikbaar")).to_have_attribute("aria-pressed", "true")
+        anja.locator("#inbox").select_option("all")
+
+        # 1. A resident asks for a person, then closes the tab while waiting.
+        leaver_page = watched_page(contexts["leaver"], watches["leaver"])
+        leaver_page.goto(base + "/")
+        leaver = Chat(leaver_page)
+        leaver_id = ask_for_a_person(leaver, "Ik zoek een koffieochtend in Assen")
+        row = anja.locator(f'#waiting tbody tr:has(a[href$="{leaver_id}"])')
+        ticket = next(
+            t
+            for t in anja.request.get(base + "/medewerkers/api/queue?inbox=all").json()["waiting"]
+            if t["conversation_id"] == leaver_id
+        )
+        row = anja.locator(f'#waiting tbody tr:has(a[href="/medewerkers/gesprek/{ticket["id"]}"])')
+        pw_expect(row).to_contain_text("online")
+        pw_expect(anja).to_have_title(re.compile(r"^\(\d+\) Wachtrij"))
+        anja.wait_for_function("window.__notifications.length > 0", timeout=10_000)
+        assert "wacht op een medewerker" in anja.evaluate("window.__notifications[0]")
+        screenshot(anja, "staff-queue-waiting")
+        # The resident leaves the site in this tab (the conversation stays in the tab's storage).
+        leaver_page.goto("about:blank")
+        pw_expect(row).to_contain_text("offline sinds", timeout=10_000)
+        row.get_by_role("button", name="Sluiten: geen reactie").click()
+        pw_expect(row).to_have_count(0)
+        # Back on the site in the same tab: the widget shows what happened while they were away.
+        leaver_page.goto(base + "/")
+        leaver = Chat(leaver_page)
+        if leaver.panel.is_hidden():
+            leaver.launcher.click()
+        pw_expect(leaver.log).to_contain_text("Het gesprek is afgesloten. U kunt altijd opnieuw beginnen.")
+
+        # 2. A second resident asks for a person; Anja takes the next one with Alt+N.
+        resident_page = watched_page(contexts["resident"], watches["resident"])
+        resident_page.goto(base + "/")
+        chat = Chat(resident_page)
+        resident_id = ask_for_a_person(chat, "Ik zoek een koffieochtend in Assen")
+        keys["take"] = take_with_keyboard(anja, base, resident_id)
+        message_box = anja.get_by_label("Uw bericht aan de inwoner")
+        pw_expect(message_box).to_be_focused()
+        ticket_id = anja.url.rsplit("/", 1)[-1].split("#")[0]
+        assert (
+            anja.request.get(f"{base}/medewerkers/api/tickets/{ticket_id}").json()["conversation_id"]
+            == resident_id
+        )
+        pw_expect(chat.log).to_contain_text("U praat nu met Anja")
+        pw_expect(resident_page.locator(".skw-title")).to_have_text("U praat met Anja")
+        pw_expect(resident_page.locator(".skw-footer")).to_contain_text("U praat met een medewerker")
+
+        # A canned response with the medewerker's name filled in; Enter sends it.
+        anja.get_by_label("Standaardantwoord").select_option(label="Welkom")
+        pw_expect(message_box).to_have_value(
+            "Goedendag, u praat met Anja van de gemeente. Waar kan ik u mee helpen?"
+        )
+        message_box.press("Enter")
+        pw_expect(resident_page.locator(".skw-msg--staff").last).to_contain_text(
+            "u praat met Anja van de gemeente"
+        )
+        pw_expect(resident_page.locator(".skw-msg--staff .skw-who").last).to_contain_text("Anja")
+        # Shift+Enter is a new line, not a message.
+        message_box.type("Ik kijk even mee.")
+        message_box.press("Shift+Enter")
+        message_box.type("Een ogenblik.")
+        assert message_box.input_value() == "Ik kijk even mee.\nEen ogenblik."
+        message_box.press("Enter")
+        keys["reply"] = 1
+        pw_expect(resident_page.locator(".skw-msg--staff").last).to_contain_text("Een ogenblik.")
+        # The newest staff message is in view in the widget.
+        pw_expect(resident_page.locator(".skw-msg--staff").last).to_be_in_viewport()
+
+        # Typing both ways.
+        message_box.type("Ik zoek")
+        pw_expect(resident_page.locator(".skw-typing")).to_be_visible()
+        pw_expect(resident_page.locator(".skw-typing")).to_contain_text("Anja schrijft een bericht.")
+        message_box.fill("")
+        chat.input.type("nog een vraag")
+        pw_expect(anja.locator("#resident-typing")).to_have_text("De inwoner typt…", timeout=10_000)
+        chat.input.fill("")
+
+        # An internal note stays in the console.
+        anja.get_by_label("Interne notitie").fill("Inwoner klinkt moe; later nog eens vragen")
+        anja.get_by_role("button", name="Notitie opslaan").click()
+        pw_expect(anja.locator("#notes")).to_contain_text("Inwoner klinkt moe")
+        resident_page.wait_for_timeout(1000)
+        assert "klinkt moe" not in chat.transcript()
+
+        # A crisis message while Anja holds the conversation: 113 first, the console shows it as urgent.
+        chat.say("ik wil er niet meer zijn")
+        assert "113" in chat.transcript().split("ik wil er niet meer zijn")[-1]
+        pw_expect(anja.locator("#urgent")).to_be_visible(timeout=10_000)
+        pw_expect(anja.locator("#urgent")).to_contain_text("URGENT")
+        screenshot(anja, "staff-conversation-urgent")
+        screenshot(resident_page, "widget-live-chat")
+        violations = axe_violations(anja)
+        assert violations == [], describe(violations)
+        violations = axe_violations(resident_page)
+        assert violations == [], describe(violations)
+
+        # 3. Hand on to the mantelzorgconsulent with a note.
+        anja.get_by_text("Doorgeven aan een collega of team").click()
+        anja.get_by_label("Aan", exact=True).select_option(label="Team: Mantelzorgconsulent")
+        anja.get_by_label("Notitie (reist mee met het gesprek)").fill("Mantelzorger, vraagt om logeeropvang")
+        anja.get_by_role("button", name="Doorgeven").click()
+        pw_expect(anja).to_have_url(base + "/medewerkers/wachtrij")
+        pw_expect(chat.log).to_contain_text("Anja geeft uw vraag door aan de mantelzorgconsulent.")
+        pw_expect(resident_page.locator(".skw-subtitle")).to_have_text("U wacht op een medewerker.")
+
+        # Bert sees it in his team's inbox (not under another team), takes it with Alt+N.
+        bert = watched_page(contexts["bert"], watches["bert"])
+        log_in(bert, base, bert_user)
+        pw_expect(bert.locator("#inbox")).to_have_value("mine")
+        pw_expect(bert.locator("#waiting tbody tr").filter(has_text="Mantelzorgconsulent")).to_have_count(1)
+        bert.locator("#inbox").select_option("team:Wmo-loket")
+        pw_expect(bert.locator("#waiting tbody tr").filter(has_text="Mantelzorgconsulent")).to_have_count(0)
+        bert.locator("#inbox").select_option("mine")
+        pw_expect(bert.locator("#waiting tbody tr").filter(has_text="Mantelzorgconsulent")).to_have_count(1)
+        take_with_keyboard(bert, base, resident_id)
+        pw_expect(bert).to_have_url(re.compile(ticket_id))
+        # The colleague's join reaches the widget although the assistant is still paused.
+        pw_expect(chat.log).to_contain_text("U praat nu met Bert")
+        pw_expect(resident_page.locator(".skw-title")).to_have_text("U praat met Bert")
+        pw_expect(bert.locator("#notes")).to_contain_text("Mantelzorger, vraagt om logeeropvang")
+        pw_expect(bert.locator("#notes")).to_contain_text("Inwoner klinkt moe")
+        bert_box = bert.get_by_label("Uw bericht aan de inwoner")
+        pw_expect(bert_box).to_be_focused()
+        bert_box.type("Ik ben Bert, de mantelzorgconsulent.")
+        bert_box.press("Enter")
+        pw_expect(resident_page.locator(".skw-msg--staff").last).to_contain_text("Ik ben Bert")
+        # Hand back and record the outcome in one go (Alt+T uses the chosen outcome).
+        bert.get_by_label("Uitkomst").select_option(label="Doorverwezen")
+        bert.keyboard.press("Alt+KeyT")
+        keys["hand_back"] = 1
+        pw_expect(bert.locator("#status")).to_contain_text("Teruggegeven aan de assistent – Doorverwezen")
+        pw_expect(chat.log).to_contain_text("weer aan mij gegeven")
+        pw_expect(resident_page.locator(".skw-title")).not_to_have_text(re.compile("Bert"))
+        screenshot(bert, "staff-conversation-handed-back")
+
+        # 4. The optional satisfaction question: five faces, stored without identity.
+        faces = resident_page.locator("button.skw-face")
+        pw_expect(faces).to_have_count(5)
+        screenshot(resident_page, "widget-csat")
+        violations = axe_violations(resident_page)
+        assert violations == [], describe(violations)
+        resident_page.get_by_role("button", name="4 van 5: Tevreden").click()
+        pw_expect(resident_page.locator(".skw-csat-done")).to_have_text("Dank u voor uw antwoord.")
+        bert.goto(base + "/medewerkers/tevredenheid")
+        csat_row = bert.locator("#csat tbody tr").filter(has_text="Mantelzorgconsulent")
+        pw_expect(csat_row).to_contain_text("1")
+        pw_expect(csat_row).to_contain_text("4")
+        screenshot(bert, "staff-csat")
+
+        # 5. History: find today's conversations by place, words and outcome.
+        anja.goto(base + "/medewerkers/geschiedenis")
+        anja.get_by_label("Plaats").fill("Assen")
+        anja.get_by_label("Woorden").fill("koffieochtend")
+        anja.get_by_label("Uitkomst").select_option(label="Doorverwezen")
+        anja.get_by_role("button", name="Zoeken").click()
+        found = anja.locator("#history tbody tr")
+        pw_expect(
+            found.filter(has=anja.locator(f'a[href="/medewerkers/gesprek/{ticket_id}"]'))
+        ).to_have_count(1)
+        pw_expect(found.first).to_contain_text("Mantelzorgconsulent")
+        anja.get_by_label("Uitkomst").select_option(label="Geen reactie")
+        anja.get_by_role("button", name="Zoeken").click()
+        pw_expect(
+            found.filter(has=anja.locator(f'a[href="/medewerkers/gesprek/{ticket["id"]}"]'))
+        ).to_have_count(1)
+        screenshot(anja, "staff-history")
+        violations = axe_violations(anja)
+        assert violations == [], describe(violations)
+
+        # 6. The team lead manages canned responses in the console.
+        anja.goto(base + "/medewerkers/beheer")
+        anja.get_by_label("Titel").fill("Logeeropvang")
+        anja.get_by_label("Team", exact=True).select_option("Mantelzorgconsulent")
+        anja.get_by_label("Tekst").fill("In {plaats} is logeeropvang. Ik ben {medewerker}.")
+        anja.get_by_role("button", name="Standaardantwoord opslaan").click()
+        pw_expect(anja.locator("#canned-list")).to_contain_text("Logeeropvang")
+        pw_expect(anja.locator("#accounts")).to_contain_text(bert_user)
+        screenshot(anja, "staff-admin")
+        violations = axe_violations(anja)
+        assert violations == [], describe(violations)
+        # Bert (no team lead) may not.
+        refused = bert.request.post(
+            base + "/medewerkers/api/canned",
+            data=json.dumps({"title": "x", "text": "y"}),
+            headers={"Content-Type": "application/json", "X-CSRF-Token": csrf_of(bert)},
+        )
+        assert refused.status == 403
+    finally:
+        RESULTS.mkdir(exist_ok=True)
+        (RESULTS / "staff_key_actions.json").write_text(
+            json.dumps({"take_reply_hand_back_key_actions": keys, "total": sum(keys.values())}, indent=2),
+            encoding="utf-8",
+        )
+        for context in contexts.values():
+            context.close()
+    assert sum(keys.values()) <= 3, keys
+    for name, watch in watches.items():
+        assert watch.csp_violations == [], (name, watch.csp_violations)
+        assert watch.errors == [], (name, watch.errors)
+
+
+def csrf_of(page: Page) -> str:
+    return str(page.locator('meta[name="csrf-token"]').get_attribute("content"))

@@ -1,7 +1,7 @@
 """The live-chat bookkeeping of the socket.io channel: presence, missed messages, typing, CSAT.
 
-The queue is a real SQLite file and the tracker store Rasa's own in-memory store; only the
-socket.io server is a recorder of what would be emitted.
+The queue (for CSAT) is a real SQLite file and the tracker store Rasa's own in-memory store;
+only the socket.io server is a recorder of what would be emitted.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import create_engine
 
 from rasa_addons.channels import bot_uttered_payload
-from rasa_addons.live_chat import LiveChat
+from rasa_addons.live_chat import TYPING_SECONDS, LiveChat, PresenceBook
 from socialmap import handoff as hq
 
 
@@ -49,13 +49,37 @@ def live_chat(queue: hq.HandoffQueue, store: InMemoryTrackerStore) -> tuple[Live
 
 async def test_presence_follows_the_windows_of_a_conversation(queue: hq.HandoffQueue, store: Any) -> None:
     live, _ = live_chat(queue, store)
+    assert live.presence.snapshot("conv-12345678") == {"online": False, "last_seen": None, "typing": False}
     await live.session_started("sid-1", "conv-12345678", {})
     await live.session_started("sid-2", "conv-12345678", {})
     await live.disconnected("sid-1")
-    assert queue.presence_of(["conv-12345678"])["conv-12345678"].online is True
+    assert live.presence.snapshot("conv-12345678")["online"] is True
     await live.disconnected("sid-2")
     await live.disconnected("sid-2")  # a second disconnect of the same socket counts once
-    assert queue.presence_of(["conv-12345678"])["conv-12345678"].online is False
+    gone = live.presence.snapshot("conv-12345678")
+    assert gone["online"] is False and gone["last_seen"].endswith("Z")
+    await live.session_started("sid-3", "conv-12345678", {})
+    assert live.presence.snapshot("conv-12345678")["online"] is True
+
+
+def test_typing_shows_for_a_few_seconds_only() -> None:
+    book = PresenceBook()
+    book.connected("conv-12345678", now=100.0)
+    book.typing("conv-12345678", now=101.0)
+    assert book.snapshot("conv-12345678", now=103.0)["typing"] is True
+    assert book.snapshot("conv-12345678", now=101.0 + TYPING_SECONDS + 1)["typing"] is False
+    book.disconnected("conv-12345678", now=104.0)
+    assert book.snapshot("conv-12345678", now=104.5)["typing"] is False
+
+
+def test_the_book_forgets_long_gone_conversations_but_never_connected_ones() -> None:
+    book = PresenceBook(max_conversations=10)
+    book.connected("still-here", now=1.0)
+    for i in range(30):
+        book.connected(f"gone-{i}", now=2.0 + i)
+        book.disconnected(f"gone-{i}", now=2.0 + i)
+    assert book.snapshot("still-here")["online"] is True
+    assert len(book._entries) <= 10
 
 
 async def test_a_reconnecting_window_gets_only_the_messages_it_missed(
@@ -103,9 +127,10 @@ async def test_no_replay_without_a_since_from_the_widget(queue: hq.HandoffQueue,
 async def test_resident_typing_is_written_for_a_known_window_only(queue: hq.HandoffQueue, store: Any) -> None:
     live, _ = live_chat(queue, store)
     await live.resident_typing("stranger")
+    assert live.presence.snapshot("stranger")["last_seen"] is None
     await live.session_started("sid-1", "conv-12345678", {})
     await live.resident_typing("sid-1")
-    assert queue.presence_of(["conv-12345678"])["conv-12345678"].typing is True
+    assert live.presence.snapshot("conv-12345678")["typing"] is True
 
 
 async def test_csat_is_stored_once_and_the_window_is_told(queue: hq.HandoffQueue, store: Any) -> None:

@@ -402,37 +402,8 @@ def test_an_older_database_gets_the_new_columns(db_path: Path) -> None:
 # --- presence, notes, outcomes, history, canned responses, CSAT ------------------------------
 
 
-def test_presence_follows_connects_and_disconnects_of_every_window(fresh_queue: HandoffQueue) -> None:
-    assert fresh_queue.presence_of(["conv-1"])["conv-1"] == hq.UNKNOWN_PRESENCE
-    fresh_queue.connected("conv-1", now=T0)
-    fresh_queue.connected("conv-1", now=T0)  # a second tab
-    fresh_queue.disconnected("conv-1", now=T0 + timedelta(minutes=1))
-    assert fresh_queue.presence_of(["conv-1"])["conv-1"].online is True
-    fresh_queue.disconnected("conv-1", now=T0 + timedelta(minutes=2))
-    gone = fresh_queue.presence_of(["conv-1"])["conv-1"]
-    assert gone.online is False and gone.last_seen == (T0 + timedelta(minutes=2)).replace(tzinfo=None)
-    fresh_queue.disconnected("conv-1", now=T0 + timedelta(minutes=3))  # never below zero
-    fresh_queue.connected("conv-1", now=T0 + timedelta(minutes=4))
-    assert fresh_queue.presence_of(["conv-1"])["conv-1"].online is True
-
-
-def test_typing_shows_for_a_few_seconds_only(fresh_queue: HandoffQueue) -> None:
-    fresh_queue.connected("conv-1", now=T0)
-    fresh_queue.resident_typing("conv-1", now=T0)
-    assert fresh_queue.presence_of(["conv-1"], now=T0 + timedelta(seconds=2))["conv-1"].typing is True
-    assert fresh_queue.presence_of(["conv-1"], now=T0 + timedelta(seconds=30))["conv-1"].typing is False
-
-
-def test_reset_presence_marks_everyone_offline(fresh_queue: HandoffQueue) -> None:
-    fresh_queue.connected("conv-1", now=T0)
-    fresh_queue.reset_presence(now=T0)
-    assert fresh_queue.presence_of(["conv-1"])["conv-1"].online is False
-
-
 def test_a_waiting_resident_who_left_can_be_closed_as_no_answer(fresh_queue: HandoffQueue) -> None:
     ticket = fresh_queue.request("conv-1", make_summary(), now=T0)
-    fresh_queue.connected("conv-1", now=T0)
-    fresh_queue.disconnected("conv-1", now=T0 + timedelta(minutes=1))
     closed = fresh_queue.close(
         ticket.id, "anja", "no_answer", staff_name="Anja", now=T0 + timedelta(minutes=5)
     )

@@ -62,6 +62,8 @@ class FakeRasa:
         self.app.router.add_post("/conversations/{cid}/tracker/events", self.append)
         self.app.router.add_post("/conversations/{cid}/trigger_intent", self.trigger)
         self.app.router.add_post("/webhooks/socketio/staff_typing", self.staff_typing)
+        self.app.router.add_get("/webhooks/socketio/presence", self.presence_answer)
+        self.presence: dict[str, dict[str, Any]] = {}
 
     def _check(self, request: web.Request) -> None:
         if request.query.get("token") != TOKEN:
@@ -98,6 +100,11 @@ class FakeRasa:
         self._check(request)
         self.calls.append(("POST", "staff_typing", dict(request.query), await request.json()))
         return web.json_response({"ok": True})
+
+    async def presence_answer(self, request: web.Request) -> web.Response:
+        self._check(request)
+        ids = request.query.get("ids", "").split(",")
+        return web.json_response({"presence": {i: self.presence[i] for i in ids if i in self.presence}})
 
     def posted(self, kind: str) -> list[tuple[dict[str, str], Any]]:
         return [(query, body) for method, k, query, body in self.calls if method == "POST" and k == kind]
@@ -818,7 +825,7 @@ async def test_queue_shows_presence_names_and_team_inboxes(env: Env) -> None:
     carer = waiting_ticket(env.queue, "conv-carer")
     env.queue.take(carer.id, "piet", "Piet Bakker")
     env.queue.transfer(carer.id, "piet", "Piet Bakker", note="Voor een collega", to_staff="anja")
-    env.queue.connected("conv-general")
+    env.rasa.presence["conv-general"] = {"online": True, "last_seen": "2026-12-01T10:00:00Z", "typing": False}
     env.staff.set_teams("anja", ["Mantelzorgconsulent"])
     await login(env.client)
     data = await (await env.client.get("/medewerkers/api/queue?inbox=all")).json()
@@ -851,8 +858,7 @@ async def test_take_next_takes_the_first_waiting_conversation_of_the_inbox(env: 
 
 async def test_a_waiting_ticket_is_closed_as_no_answer_without_taking_it(env: Env) -> None:
     ticket = waiting_ticket(env.queue)
-    env.queue.connected("conv-1")
-    env.queue.disconnected("conv-1")
+    env.rasa.presence["conv-1"] = {"online": False, "last_seen": "2026-12-01T10:00:00Z", "typing": False}
     csrf = await login(env.client, "piet")
     closed = await env.client.post(
         f"/medewerkers/api/tickets/{ticket.id}/close",
@@ -861,7 +867,7 @@ async def test_a_waiting_ticket_is_closed_as_no_answer_without_taking_it(env: En
     )
     data = await closed.json()
     assert (data["status"], data["outcome"], data["taken_by_name"]) == (hq.CLOSED, "no_answer", "Piet Bakker")
-    assert data["presence"]["online"] is False
+    assert data["presence"] == {"online": False, "last_seen": "2026-12-01T10:00:00Z", "typing": False}
 
 
 async def test_internal_notes_never_reach_rasa(env: Env) -> None:
