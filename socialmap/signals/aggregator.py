@@ -27,7 +27,7 @@ from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, delete, insert, select, update
+from sqlalchemy import and_, bindparam, delete, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from socialmap import db as _db
@@ -184,14 +184,22 @@ class Aggregator:
         return states
 
     def _save(self, conn: Connection, states: dict[str, ConversationState], existing: set[str]) -> None:
+        updates: list[dict[str, Any]] = []
+        inserts: list[dict[str, Any]] = []
         for key, state in states.items():
             if not state.dirty:
                 continue
             values = {"state": state.dumps(), "last_at": _db.utc_naive(state.last_at), "synthetic": self.synthetic}
-            if key in existing:
-                conn.execute(update(m.conversations).where(m.conversations.c.key == key).values(**values))
-            else:
-                conn.execute(insert(m.conversations).values(key=key, **values))
+            (updates if key in existing else inserts).append({"k": key, **values})
+        if updates:
+            conn.execute(
+                update(m.conversations)
+                .where(m.conversations.c.key == bindparam("k"))
+                .values(state=bindparam("state"), last_at=bindparam("last_at"), synthetic=bindparam("synthetic")),
+                updates,
+            )
+        if inserts:
+            conn.execute(insert(m.conversations), [{"key": r.pop("k"), **r} for r in inserts])
 
     # -- counting ------------------------------------------------------------------------
 
@@ -367,29 +375,33 @@ class Aggregator:
         self._write_cells(conn, cells)
 
     def _write_cells(self, conn: Connection, cells: Counter[Cell]) -> None:
-        c = m.counts.c
-        for (week, municipality, woonplaats, metric, key), n in cells.items():
-            where = and_(
-                c.week == week,
-                c.municipality == municipality,
-                c.woonplaats == woonplaats,
-                c.metric == metric,
-                c.key == key,
-                c.synthetic == self.synthetic,
+        if not cells:
+            return
+        rows = [
+            {"week": week, "municipality": mu, "woonplaats": w, "metric": metric, "key": key,
+             "synthetic": self.synthetic, "n": n}
+            for (week, mu, w, metric, key), n in cells.items()
+        ]  # fmt: skip
+        dialect = conn.engine.dialect.name
+        if dialect in {"sqlite", "postgresql"}:
+            # One upsert statement, executed for all cells at once (executemany).
+            if dialect == "sqlite":
+                from sqlalchemy.dialects.sqlite import insert as upsert
+            else:
+                from sqlalchemy.dialects.postgresql import insert as upsert  # type: ignore[assignment]
+            stmt = upsert(m.counts)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=[c.name for c in m.counts.primary_key.columns],
+                set_={"n": m.counts.c.n + stmt.excluded.n},
             )
-            result = conn.execute(update(m.counts).where(where).values(n=c.n + n))
-            if result.rowcount == 0:
-                conn.execute(
-                    insert(m.counts).values(
-                        week=week,
-                        municipality=municipality,
-                        woonplaats=woonplaats,
-                        metric=metric,
-                        key=key,
-                        synthetic=self.synthetic,
-                        n=n,
-                    )
-                )
+            conn.execute(stmt, rows)
+            return
+        c = m.counts.c
+        for row in rows:
+            where = and_(*(c[name] == row[name] for name in ("week", "municipality", "woonplaats", "metric", "key",
+                                                               "synthetic")))  # fmt: skip
+            if conn.execute(update(m.counts).where(where).values(n=c.n + row["n"])).rowcount == 0:
+                conn.execute(insert(m.counts).values(**row))
 
     def _ingest(self, conn: Connection, events: Iterable[Mapping[str, Any]]) -> int:
         batch = [e for e in events if isinstance(e, Mapping) and isinstance(e.get("sender_id"), str)]

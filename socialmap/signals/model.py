@@ -8,10 +8,11 @@ hash, holds codes only, and is deleted once a conversation has been idle for a w
 
 from __future__ import annotations
 
+import weakref
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Boolean, Column, Date, DateTime, Integer, MetaData, String, Table, Text
+from sqlalchemy import Boolean, Column, Date, DateTime, Index, Integer, MetaData, String, Table, Text
 from sqlalchemy.engine import Engine
 
 from socialmap import db as _db
@@ -42,6 +43,12 @@ counts = Table(
     Column("n", Integer, nullable=False),  # conversations
 )
 
+# The dashboard reads a few metrics over a range of weeks (covering: no table lookups), and asks
+# "is anything synthetic here?".
+Index("ix_signals_count_metric_week", counts.c.metric, counts.c.week, counts.c.municipality, counts.c.woonplaats,
+      counts.c.key, counts.c.synthetic, counts.c.n)  # fmt: skip
+Index("ix_signals_count_synthetic", counts.c.synthetic, counts.c.week)
+
 conversations = Table(
     "signals_conversation",
     metadata,
@@ -68,8 +75,15 @@ meta = Table(
 
 
 def ensure_schema(engine: Engine) -> None:
-    """Create the signals tables when they are missing (checked once per engine)."""
+    """Create the signals tables and indexes when they are missing (checked once per engine)."""
     _db.ensure_tables(engine, metadata)
+    if engine not in _indexed:
+        for index in counts.indexes:  # tables made by an earlier version lack later indexes
+            index.create(engine, checkfirst=True)
+        _indexed.add(engine)
+
+
+_indexed: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 
 def week_of(moment: datetime) -> date:

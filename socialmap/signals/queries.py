@@ -44,6 +44,7 @@ AREA_COLUMNS: dict[str, str] = {
 HEADLINE = ("conversation", "loneliness", "crisis", "distress", "fallback", "handoff", "callback", "searched",
             "gap_any", "widened_any")  # fmt: skip
 TREND_METRICS = ("conversation", "need", "audience")
+PLACE_METRICS = (*AREA_COLUMNS, "gap", "widened")
 
 
 class PeriodError(ValueError):
@@ -167,10 +168,14 @@ def dashboard(
     if area.woonplaats:
         where.append(c.woonplaats == area.woonplaats)
     with engine.connect() as conn:
+        # Per place only what the table of areas, the map and the gap lists show; the rest for the area.
         by_place = conn.execute(
             select(c.municipality, c.woonplaats, c.metric, c.key, func.sum(c.n))
-            .where(and_(*where))
+            .where(and_(*where, c.metric.in_(PLACE_METRICS)))
             .group_by(c.municipality, c.woonplaats, c.metric, c.key)
+        ).all()
+        by_area = conn.execute(
+            select(c.metric, c.key, func.sum(c.n)).where(and_(*where)).group_by(c.metric, c.key)
         ).all()
         by_week = conn.execute(
             select(c.week, c.metric, c.key, func.sum(c.n))
@@ -180,7 +185,7 @@ def dashboard(
         synthetic = (
             conn.execute(select(c.week).where(and_(*where, c.synthetic.is_(True))).limit(1)).first() is not None
         )
-    return _build(period, area, places, by_place, by_week, synthetic, source)
+    return _build(period, area, places, by_place, by_area, by_week, synthetic, source)
 
 
 def _build(
@@ -188,6 +193,7 @@ def _build(
     area: Area,
     places: Places,
     by_place: list[Any],
+    by_area: list[Any],
     by_week: list[Any],
     synthetic: bool,
     source: str,
@@ -197,11 +203,13 @@ def _build(
     top = _place_id(area.municipality, area.woonplaats) if area.woonplaats else _place_id(area.municipality)
     municipalities_seen: set[str] = set()
     woonplaatsen: dict[str, set[str]] = defaultdict(set)
+    for metric, key, n in by_area:
+        cells[(top, metric, key, "P")] += int(n or 0)
     for municipality, woonplaats, metric, key, n in by_place:
         n = int(n or 0)
         municipalities_seen.add(municipality)
         woonplaatsen[municipality].add(woonplaats)
-        for pid in {top, _place_id(municipality), _place_id(municipality, woonplaats)}:
+        for pid in {_place_id(municipality), _place_id(municipality, woonplaats)} - {top}:
             cells[(pid, metric, key, "P")] += n
     # The areas the table and the map show, and the sums that tie them together.
     if area.level == "provincie":
