@@ -1221,10 +1221,14 @@ async def api_close(request: web.Request, session: st.StaffSession) -> web.Strea
     if ticket.status == hq.TAKEN:
         await _run(console.queue.require_holder, ticket.id, session.username)
         await console.rasa.append_events(ticket.conversation_id, _RESUME, to_resident=False)
-    elif ticket.status == hq.WAITING:
-        # The resident waited (and may have left): the assistant was never paused, only the status resets.
-        await console.rasa.append_events(ticket.conversation_id, _RESUME[1:], to_resident=False)
+    was_waiting = ticket.status == hq.WAITING
     ticket = await _run(console.queue.close, ticket.id, session.username, outcome, staff_name=session.name)
+    if was_waiting:
+        # The resident waited (and may have left): the assistant was never paused, only the status resets.
+        try:
+            await console.rasa.append_events(ticket.conversation_id, _RESUME[1:], to_resident=False)
+        except RasaUnavailable:
+            log.warning("closed waiting ticket %s but could not reset handoff_status", ticket.id)
     await _after_conversation(console, ticket, "utter_conversation_closed", "closed")
     return await _ticket_json(request, ticket, session)
 

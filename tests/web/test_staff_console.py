@@ -1057,3 +1057,16 @@ async def test_availability_is_set_in_the_console(env: Env) -> None:
         "/medewerkers/api/me/status", headers={"X-CSRF-Token": csrf}, json={"status": "weg"}
     )
     assert wrong.status == 400
+
+
+async def test_a_resident_who_left_is_closed_as_no_answer_even_when_rasa_is_down(env_rasa_down: Env) -> None:
+    ticket = waiting_ticket(env_rasa_down.queue)
+    csrf = await login(env_rasa_down.client)
+    closed = await env_rasa_down.client.post(
+        f"/medewerkers/api/tickets/{ticket.id}/close",
+        headers={"X-CSRF-Token": csrf},
+        json={"outcome": "no_answer"},
+    )
+    assert closed.status == 200
+    data = await closed.json()
+    assert data["status"] == hq.CLOSED and data["presence"]["last_seen"] is None  # presence unknown, no error

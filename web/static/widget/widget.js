@@ -37,13 +37,35 @@
   var STAFF_TYPING_MS = 6000;
   var USER_TYPING_EVERY_MS = 3000;
   // Five faces for the optional satisfaction question after a conversation with a medewerker.
+  // Drawn as SVG (a mouth from sad to glad), so they do not depend on an emoji font.
   var CSAT_FACES = [
-    { score: 1, face: "\uD83D\uDE1E", label: "Heel ontevreden" },
-    { score: 2, face: "\uD83D\uDE41", label: "Ontevreden" },
-    { score: 3, face: "\uD83D\uDE10", label: "Neutraal" },
-    { score: 4, face: "\uD83D\uDE42", label: "Tevreden" },
-    { score: 5, face: "\uD83D\uDE04", label: "Heel tevreden" }
+    { score: 1, mouth: "M8 17c1.2-2.2 6.8-2.2 8 0", label: "Heel ontevreden" },
+    { score: 2, mouth: "M8.5 16.5c1.5-1.2 5.5-1.2 7 0", label: "Ontevreden" },
+    { score: 3, mouth: "M8.5 15.5h7", label: "Neutraal" },
+    { score: 4, mouth: "M8.5 14.5c1.5 1.2 5.5 1.2 7 0", label: "Tevreden" },
+    { score: 5, mouth: "M8 14c1.2 2.6 6.8 2.6 8 0", label: "Heel tevreden" }
   ];
+
+  function faceIcon(mouth) {
+    var svg = document.createElementNS(SVG_NS, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("width", "28");
+    svg.setAttribute("height", "28");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    var parts = [
+      ["circle", { cx: "12", cy: "12", r: "10", fill: "none", stroke: "currentColor", "stroke-width": "1.6" }],
+      ["circle", { cx: "9", cy: "10", r: "1.2", fill: "currentColor" }],
+      ["circle", { cx: "15", cy: "10", r: "1.2", fill: "currentColor" }],
+      ["path", { d: mouth, fill: "none", stroke: "currentColor", "stroke-width": "1.6", "stroke-linecap": "round" }]
+    ];
+    parts.forEach(function (part) {
+      var node = document.createElementNS(SVG_NS, part[0]);
+      Object.keys(part[1]).forEach(function (key) { node.setAttribute(key, part[1][key]); });
+      svg.appendChild(node);
+    });
+    return svg;
+  }
   var START_PAYLOAD = "/start_conversation";
   var HEX_COLOR = /^#(?:[0-9a-f]{3}|[0-9a-f]{6})$/i;
 
@@ -887,9 +909,7 @@
       b.dataset.token = entry.custom.token;
       b.setAttribute("aria-label", f.score + " van 5: " + f.label);
       b.title = f.label;
-      var face = el("span", null, f.face);
-      face.setAttribute("aria-hidden", "true");
-      b.appendChild(face);
+      b.appendChild(faceIcon(f.mouth));
       group.appendChild(b);
     });
     box.appendChild(group);
