@@ -11,7 +11,7 @@ from socialmap.signals import broker, export
 from socialmap.signals.aggregator import Aggregator
 from socialmap.signals.outcomes import count_csat, count_outcomes
 from socialmap.signals.queries import Area, Period, PeriodError, dashboard
-from socialmap.signals.report import write_report
+from socialmap.signals.report import html_to_pdf, write_report
 from socialmap.signals.worker import purge
 
 
@@ -55,6 +55,14 @@ def _cmd_report(args: argparse.Namespace) -> int:
         return 2
     note = " (synthetische demodata)" if data["synthetic"] else ""
     print(f"Rapport geschreven: {out}{note}")
+    if args.pdf:
+        pdf = out.with_suffix(".pdf")
+        try:
+            html_to_pdf(out, pdf)
+        except (ImportError, RuntimeError) as exc:
+            print(f"fout: geen PDF: {exc}", file=sys.stderr)
+            return 1
+        print(f"PDF geschreven: {pdf}")
     return 0
 
 
@@ -92,6 +100,7 @@ def register_cli(subparsers: Any) -> None:
     rep.add_argument("--gemeente")
     rep.add_argument("--bron", choices=["alles", "echt", "demo"], default="alles")
     rep.add_argument("--out", help="bestand (standaard results/signalen-<gebied>-<maand>.html)")
+    rep.add_argument("--pdf", action="store_true", help="ook als PDF (A4), met headless Chromium")
     rep.set_defaults(func=_cmd_report)
 
     pur = sub.add_parser("purge", help="oude gebeurtenissen van de event broker verwijderen (bewaartermijn)")

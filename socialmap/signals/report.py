@@ -45,3 +45,22 @@ def write_report(
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(render_report(data), encoding="utf-8")
     return data
+
+
+def html_to_pdf(html_file: Path, pdf_file: Path) -> None:
+    """Print the report to an A4 PDF with headless Chromium (Debian's chromium and playwright needed)."""
+    import shutil
+
+    from playwright.sync_api import sync_playwright
+
+    executable = shutil.which("chromium")
+    if executable is None:
+        raise RuntimeError("chromium is not installed (make browser-deps)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        try:
+            page = browser.new_page()
+            page.goto(html_file.resolve().as_uri())
+            page.pdf(path=str(pdf_file), format="A4", print_background=True)
+        finally:
+            browser.close()

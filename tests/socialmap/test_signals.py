@@ -437,3 +437,24 @@ def test_the_worker_counts_new_broker_rows_within_seconds(engine: Engine, tmp_pa
     finally:
         worker.stop()
     assert not worker.is_alive()
+
+
+def test_the_command_line_writes_the_month_report_and_an_export(engine: Engine, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    fill(engine, {("Beilen", "Midden-Drenthe"): 7, ("Westerbork", "Midden-Drenthe"): 2})
+    env = {**os.environ, "SOCIALMAP_DB_URL": str(engine.url), "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    out = tmp_path / "raad.html"
+    run = subprocess.run(
+        [sys.executable, "-m", "socialmap", "signals", "report", "--month", "2026-11", "--gemeente",
+         "Midden-Drenthe", "--out", str(out)], env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert "Rapport geschreven" in run.stdout
+    assert "Midden-Drenthe" in out.read_text(encoding="utf-8")
+    csv_run = subprocess.run(
+        [sys.executable, "-m", "socialmap", "signals", "export", "--month", "2026-11", "--gemeente",
+         "Midden-Drenthe", "--format", "csv"], env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert "per gebied,Westerbork,Midden-Drenthe,Westerbork,conversation,,Gesprekken,,<5,nee" in csv_run.stdout
