@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +23,7 @@ import yaml
 from scripts.stack import ROOT, Stack, isolated_config
 from socialmap.settings import WEEKDAYS_NL
 
+RUN_STARTED = time.time()
 os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 
@@ -107,3 +109,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """Run the browser tests last: Playwright's sync API leaves an event loop behind that
     breaks async tests collected after it; the stack is shared, so one run still suffices."""
     items.sort(key=lambda item: 1 if "tests/browser/" in str(item.fspath).replace("\\", "/") else 0)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Print the figures that tests wrote to results/ in this run (the conversation fuzzer's walks and turns)."""
+    fuzz = ROOT / "results" / "conversation_fuzz.txt"
+    if fuzz.exists() and fuzz.stat().st_mtime >= RUN_STARTED:
+        terminalreporter.write_line(fuzz.read_text(encoding="utf-8").strip())

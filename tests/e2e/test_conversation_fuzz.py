@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import threading
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ pytestmark = pytest.mark.e2e
 
 TURNS = int(os.environ.get("FUZZ_TURNS", "5000"))
 SEED = int(os.environ.get("FUZZ_SEED", "20261201"))
+SUMMARY_FILE = Path(__file__).resolve().parents[2] / "results" / "conversation_fuzz.txt"
 
 
 @pytest.mark.timeout(2400)
@@ -35,7 +37,10 @@ def test_no_flood_no_silence_and_113_in_every_state(stack: Any) -> None:
             restarts += 1
 
     report = run_fuzz(stack.rasa_url, stack.token, seed=SEED, turns=TURNS, workers=2, chaos=chaos)
-    print(report.summary() + f", {restarts} action-server restarts")
+    summary = report.summary() + f", {restarts} action-server restarts"
+    print(summary)
+    SUMMARY_FILE.parent.mkdir(parents=True, exist_ok=True)
+    SUMMARY_FILE.write_text(summary + "\n", encoding="utf-8")  # printed at the end of the run (tests/conftest.py)
     details = "\n".join(
         f"walk {v.walk} turn {v.turn}: {v.rule}: {v.message!r} -> {v.replies}" for v in report.violations[:25]
     )
