@@ -420,6 +420,8 @@ def test_a_helpdesk_day_with_two_medewerkers_and_two_residents(browser: Browser,
         anja.wait_for_function("window.__notifications.length > 0", timeout=10_000)
         assert "wacht op een medewerker" in anja.evaluate("window.__notifications[0]")
         screenshot(anja, "staff-queue-waiting")
+        violations = axe_violations(anja)
+        assert violations == [], describe(violations)
         # The resident leaves the site in this tab (the conversation stays in the tab's storage).
         leaver_page.goto("about:blank")
         pw_expect(row).to_contain_text("offline sinds", timeout=10_000)
@@ -545,6 +547,13 @@ def test_a_helpdesk_day_with_two_medewerkers_and_two_residents(browser: Browser,
         assert violations == [], describe(violations)
         resident_page.get_by_role("button", name="4 van 5: Tevreden").click()
         pw_expect(resident_page.locator(".skw-csat-done")).to_have_text("Dank u voor uw antwoord.")
+        # The score travels widget -> socket.io -> database; wait until it is there, then look.
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            report = bert.request.get(base + "/medewerkers/api/csat").json()["report"]
+            if any(r["team"] == "Mantelzorgconsulent" for r in report):
+                break
+            bert.wait_for_timeout(200)
         bert.goto(base + "/medewerkers/tevredenheid")
         csat_row = bert.locator("#csat tbody tr").filter(has_text="Mantelzorgconsulent")
         pw_expect(csat_row).to_contain_text("1")
