@@ -1070,3 +1070,28 @@ async def test_a_resident_who_left_is_closed_as_no_answer_even_when_rasa_is_down
     assert closed.status == 200
     data = await closed.json()
     assert data["status"] == hq.CLOSED and data["presence"]["last_seen"] is None  # presence unknown, no error
+
+
+async def test_a_callback_request_links_to_its_conversation(env: Env) -> None:
+    env.queue.stage_contact("conv-cb", hq.Contact("phone", "0612345678"))
+    request = env.queue.request_callback("conv-cb", "morgenochtend", hq.HandoffSummary(need="carer"))
+    env.rasa.events["conv-cb"] = [
+        {"event": "user", "text": "bel mij terug over logeeropvang", "timestamp": 1.0, "parse_data": {}},
+    ]
+    csrf = await login(env.client)
+    page_ = await env.client.get(f"/medewerkers/terugbellen/{request.id}")
+    assert page_.status == 200 and f'content="{request.id}"' in await page_.text()
+    view = await (await env.client.get(f"/medewerkers/api/callbacks/{request.id}")).json()
+    assert [line["text"] for line in view["lines"]] == ["bel mij terug over logeeropvang"]
+    assert "contact" not in view and view["mine"] is False
+    await env.client.post(f"/medewerkers/api/callbacks/{request.id}/take", headers={"X-CSRF-Token": csrf})
+    view = await (await env.client.get(f"/medewerkers/api/callbacks/{request.id}")).json()
+    assert view["contact"] == "06 12345678"
+    await env.client.post(
+        f"/medewerkers/api/callbacks/{request.id}/close",
+        headers={"X-CSRF-Token": csrf},
+        json={"outcome": "helped"},
+    )
+    found = await (await env.client.get("/medewerkers/api/history?q=logeeropvang")).json()
+    assert [(r["kind"], r["id"]) for r in found["results"]] == [("callback", request.id)]
+    assert "0612345678" not in str(found)
