@@ -277,7 +277,13 @@ def _with_relaxing(
 ) -> tuple[SearchPage, tuple[str, ...]]:
     """Return the results, dropping a filter that leaves nothing (day first, then cost) and saying which."""
     page = _all(query, catalog, memo)
-    if page.results or (query.weekday is None and not query.free_only):
+    if page.results:
+        return page, ()
+    if query.audience is not None:
+        # The group named ("nieuwkomers") is a preference: the need's services for anyone still fit,
+        # and each card says who it is for.
+        return _with_relaxing(replace(query, audience=None), catalog, memo)
+    if query.weekday is None and not query.free_only:
         return page, ()
     attempts: list[tuple[tuple[str, ...], SearchQuery]] = []
     if query.weekday is not None:

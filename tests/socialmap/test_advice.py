@@ -265,3 +265,8 @@ def test_every_answer_kind_has_a_response() -> None:
 
     kinds = set(re_module.findall(r'Answer\(\s*"([a-z_]+)"', Path(advice.__file__).read_text(encoding="utf-8")))
     assert kinds and kinds <= set(RESPONSES)
+
+
+def test_an_audience_without_services_of_this_need_still_gets_the_need(demo: Catalog) -> None:
+    found = find(demo, "Assen", "carer", audience="nieuwkomer")
+    assert len(found.results) == 3 and not found.relaxed
