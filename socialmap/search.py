@@ -7,6 +7,11 @@ radius and sorted. Services without a place (national helplines) match on the
 filters alone and come after the nearby ones, without a distance. When the
 caller gives no radius we start at a rural 10 km and widen to 25, 50 and
 100 km while fewer than three services are found, and say so in `widened`.
+
+What applies to whom is part of the filters: a municipality's own schemes
+(`search_entry.residents_of`) only for its residents (`SearchQuery.municipality`),
+youth-only services only when `include_youth_only`; a service without fixed
+days suits any weekday. `socialmap.advice` builds the resident's search on top.
 """
 
 from __future__ import annotations
