@@ -122,6 +122,15 @@ def _wish_message(tracker: Tracker) -> str | None:
     return None
 
 
+def _municipality(tracker: Tracker, place_name: str | None) -> str | None:
+    """Return the resident's municipality: the slot, or the one of the place (a conversation from before)."""
+    known = tracker.get_slot("municipality")
+    if known or not place_name:
+        return known
+    found = get_geocoder().geocode(str(place_name).removeprefix("postcode "))
+    return found.place.municipality if found.status == "ok" and found.place is not None else None
+
+
 def _activity_now(tracker: Tracker, message: str | None, remembered: str | None) -> str | None:
     """Return the wish to search for: this message's activity entity, or none when its words name
     a new activity ("en iets met zwemmen?"), else the one remembered for this topic."""
@@ -199,7 +208,7 @@ class ActionSearchServices(Action):
                 free_only=bool(refinements["free_only"]),
                 activity=activity,
                 message=message,
-                municipality=tracker.get_slot("municipality"),
+                municipality=_municipality(tracker, place_name),
                 place_words=tuple(str(p) for p in (place_name, tracker.get_slot("location")) if p),
                 exclude=shown,
                 first_page=not more,

@@ -281,3 +281,9 @@ def test_the_same_word_as_the_answer_to_the_place_question_is_the_village() -> N
     tracker = make_tracker({"requested_slot": "location"}, text="Anderen")
     result = ValidateLocationForm(Geocoder()).validate_location("Anderen", dispatcher, tracker, {})
     assert result["place_name"] == "Anderen" and result["municipality"] == "Aa en Hunze"
+
+
+async def test_without_the_municipality_slot_the_place_tells_it(demo_catalog: Catalog) -> None:
+    slots = {k: v for k, v in ASSEN.items() if k != "municipality"}
+    messages, _ = await run_search(demo_catalog, {**slots, "need": "money"})
+    assert "Meedoenregeling Assen" in {c["name"] for c in cards(messages)}
