@@ -482,7 +482,9 @@ def find(
                 group_page = _all(group_query, catalog, memo)  # the same filters as the rest, never relaxed further
                 match = next((r for r in _order(group_page.results, young) if r.service_id not in seen), None)
                 if match is not None and match.distance_km is not None:
-                    radius = max(radius, group_page.radius_km)
+                    steps = (DEFAULT_RADIUS_KM, *WIDEN_STEPS_KM)
+                    reach = next((r for r in steps if r >= match.distance_km), steps[-1])
+                    radius = max(radius, reach)
             if match is not None and match not in chosen:
                 chosen.append(match)
     for result in candidates:
