@@ -29,6 +29,7 @@ from typing import Any
 
 from sqlalchemy import and_, bindparam, delete, insert, select, update
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
 
 from socialmap import db as _db
 from socialmap import taxonomy
@@ -449,6 +450,17 @@ class Aggregator:
 
     # -- reading the broker table --------------------------------------------------------
 
+    def _ensure_cursor(self) -> None:
+        if getattr(self, "_cursor_ready", False):
+            return
+        try:
+            with self.engine.begin() as conn:
+                if conn.execute(select(m.cursors.c.name).where(m.cursors.c.name == self.cursor_name)).first() is None:
+                    conn.execute(insert(m.cursors).values(name=self.cursor_name, last_id=0, updated_at=_db.utc_naive()))
+        except IntegrityError:
+            pass  # another aggregator made it at the same moment
+        self._cursor_ready = True
+
     def cursor(self) -> int:
         """Return the id of the last broker row counted (0 before the first)."""
         with self.engine.connect() as conn:
@@ -463,8 +475,12 @@ class Aggregator:
         """
         from socialmap.signals.broker import read_events
 
+        self._ensure_cursor()
         with self.engine.begin() as conn:
-            row = conn.execute(select(m.cursors.c.last_id).where(m.cursors.c.name == self.cursor_name)).first()
+            # FOR UPDATE (PostgreSQL): a second aggregator waits here instead of counting the same rows.
+            row = conn.execute(
+                select(m.cursors.c.last_id).where(m.cursors.c.name == self.cursor_name).with_for_update()
+            ).first()
             last_id = int(row[0]) if row else 0
             rows, new_id, read = read_events(events_engine, last_id, batch_size)
             if read == 0:

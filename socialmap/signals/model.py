@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Boolean, Column, Date, DateTime, Index, Integer, MetaData, String, Table, Text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 
 from socialmap import db as _db
 from socialmap import taxonomy
@@ -76,7 +77,11 @@ meta = Table(
 
 def ensure_schema(engine: Engine) -> None:
     """Create the signals tables and indexes when they are missing (checked once per engine)."""
-    _db.ensure_tables(engine, metadata)
+    try:
+        _db.ensure_tables(engine, metadata)
+    except DBAPIError:
+        # Another process created them between the check and the CREATE: check again.
+        _db.ensure_tables(engine, metadata)
     if engine not in _indexed:
         for index in counts.indexes:  # tables made by an earlier version lack later indexes
             index.create(engine, checkfirst=True)
