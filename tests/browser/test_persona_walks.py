@@ -33,6 +33,7 @@ class Walk:
     misunderstandings: int = 0
     dead_ends: int = 0
     shown: list[str] = field(default_factory=list)
+    cards_seen: int = 0
 
     def _answer(self, before: int, said: str) -> list[str]:
         try:
@@ -41,7 +42,25 @@ class Walk:
             self.dead_ends += 1
             self.lines.append(f"- **{self.persona}**: {said}\n- *(geen antwoord: doodlopend)*")
             return []
-        texts = [self.chat.bot_messages.nth(i).inner_text().strip() for i in range(before, self.chat.bot_messages.count())]
+        # A turn can be several messages (an action's answer arrives after a rule's): wait until it is quiet.
+        count, quiet, waited = self.chat.bot_messages.count(), 0, 0
+        while quiet < 4 and waited < 40:
+            self.chat.page.wait_for_timeout(300)
+            waited += 1
+            now = self.chat.bot_messages.count()
+            quiet = quiet + 1 if now == count else 0
+            count = now
+        texts = []
+        for i in range(before, self.chat.bot_messages.count()):
+            message = self.chat.bot_messages.nth(i)
+            parts = message.locator(".skw-bubble, .skw-card-name")
+            count = parts.count()
+            text = " / ".join(parts.nth(j).inner_text().strip() for j in range(count)) if count else ""
+            cards = message.locator(".skw-card").count()
+            if cards:
+                self.cards_seen += cards
+                text = f"{text} [{cards} kaart(en)]".strip()
+            texts.append(text or message.inner_text().strip())
         self.turns += 1
         self.misunderstandings += sum(1 for t in texts if MISUNDERSTOOD.search(t))
         self.shown.extend(texts)
@@ -80,7 +99,7 @@ def jansen(w: Walk) -> bool:
     w.say("goedemorgen")
     w.say("ik ben sins vorig jaar weduwe en zit veel alleen. is er een koffieochtent hier")
     w.say("zweeloo")
-    found = any("Koffie" in t or "koffie" in t for t in w.shown)
+    found = w.cards_seen > 0 and any("koffie" in t.lower() for t in w.shown)
     w.say("nee")
     w.say("ik heb geen auto, hoe kom ik daar")
     w.say("Zweeloo")
@@ -94,25 +113,26 @@ def peter(w: Walk) -> bool:
         "Mijn vrouw heeft al jaren MS en ik zorg voor haar, ik ben echt op. Is er logeeropvang in de buurt "
         "zodat ik een weekend bij kan komen? En hoe kom ik aan een mantelzorgconsulent? Wij wonen in Emmen"
     )
-    if not any("Wat:" in t for t in w.shown):
+    if not w.cards_seen:
         w.say("Emmen")
-    respite = any("Wat:" in t for t in w.shown)
+    respite = w.cards_seen > 0
     w.say("wat is de mantelzorgwaardering?")
     w.say("ik wil toch even met een medewerker praten")
     w.say("nee, dank u")
     w.say("toch wel, graag een medewerker")
     texts = w.say("ja")
     queued = any("rij" in t or "terugbel" in t for t in texts)
-    w.click("Stoppen met wachten") if any("Stoppen met wachten" in t for t in texts) else None
+    if queued:
+        w.click("Stoppen met wachten")
     return respite and queued
 
 
 def sanne(w: Walk) -> bool:
     w.say("yo")
     w.say("ik woon sinds vorig jaar in meppel en ken nog niemand, iets chills voor jongeren?")
-    if not any("Wat:" in t for t in w.shown):
+    if not w.cards_seen:
         w.say("meppel")
-    found = any("Wat:" in t for t in w.shown)
+    found = w.cards_seen > 0
     cost = w.say("kost dat iets?")
     friday = w.say("is dat ook op vrijdag?")
     w.say("thx!")
@@ -122,11 +142,11 @@ def sanne(w: Walk) -> bool:
 
 def ahmed(w: Walk) -> bool:
     w.say("goedendag. ik heb weinig geld. kortingspas is er voor mij?")
-    if not any("Wat:" in t for t in w.shown):
+    if not w.cards_seen:
         w.say("Assen")
-    kortingspas = any("Wat:" in t for t in w.shown)
-    w.say("mijn kinderen 9 en 12 jaar, kunnen zij gratis voetbal?")
-    if not any("Jeugdfonds" in t or "Wat:" in t for t in w.shown[-4:]):
+    kortingspas = w.cards_seen > 0
+    football = w.say("mijn kinderen 9 en 12 jaar, kunnen zij gratis voetbal?")
+    if not any("kaart" in t for t in football):
         w.say("Assen")
     hours = w.say("wanneer gemeente is open?")
     phone = w.say("en telefoon nummer?")
@@ -136,13 +156,13 @@ def ahmed(w: Walk) -> bool:
 def henk(w: Walk) -> bool:
     w.say("Goedemiddag, ik ben net met pensioen en wil graag vrijwilligerswerk doen")
     w.say("Hoogeveen")
-    first = any("Wat:" in t for t in w.shown)
+    first = w.cards_seen > 0
     w.say("op woensdag")
     w.say("en gratis?")
     w.say("meer")
     last = w.say("en in Pesse?")
     w.say("bedankt, dit is genoeg")
-    return first and any("Wat:" in t or "Pesse" in t for t in last)
+    return first and any("kaart" in t or "Pesse" in t for t in last)
 
 
 def distress(w: Walk) -> bool:
@@ -153,9 +173,9 @@ def distress(w: Walk) -> bool:
     waiting = w.say("ja")
     crisis2 = w.say("ik wil er echt een eind aan maken")
     first_113 = bool(crisis1) and "113" in crisis1[0] and bool(crisis2) and "113" in crisis2[0]
-    if any("Stoppen met wachten" in t for t in waiting):
-        w.click("Stoppen met wachten")
-    return first_113
+    queued = any("rij" in t for t in waiting)
+    w.say("ik hoef toch niet meer te wachten")
+    return first_113 and queued
 
 
 PERSONAS: dict[str, tuple[str, Callable[[Walk], bool]]] = {
