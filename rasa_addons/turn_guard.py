@@ -8,6 +8,9 @@ This module is the last line, in the channel, after Rasa handled a message:
 * **Never silent.** When the assistant is not paused and sent nothing, the
   resident gets `utter_how_can_i_help` (a friendly question with the topic
   buttons), rendered by Rasa's NLG and stored in the tracker like any reply.
+* **A held conversation is not a void.** While a medewerker holds it the
+  assistant is silent, but when the medewerker has been quiet for two
+  minutes the resident hears that the message waits for them.
 * **113 in every state.** A crisis message that got no 113 (the conversation is
   paused because a medewerker holds it, or anything went wrong) gets
   `utter_crisis` at once; a held or waiting ticket is flagged urgent so the
@@ -19,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
@@ -31,7 +35,25 @@ logger = logging.getLogger(__name__)
 
 CRISIS_RESPONSE = "utter_crisis"
 SILENCE_RESPONSE = "utter_how_can_i_help"
+PAUSED_RESPONSE = "utter_message_passed_on"
 CRISIS_MARKERS = ("113",)
+# While a medewerker holds the conversation the assistant is silent, unless the medewerker has
+# said nothing for this long: then the resident hears that the message is waiting for them.
+PAUSED_QUIET_S = 120.0
+
+
+def _staff_quiet(tracker: DialogueStateTracker, now: float) -> bool:
+    """Return True when neither the medewerker nor this guard spoke since PAUSED_QUIET_S before `now`."""
+    last = 0.0
+    for event in tracker.events:
+        name = type(event).__name__
+        if name == "ConversationPaused":
+            last = max(last, float(event.timestamp or 0))
+        elif name == "BotUttered":
+            metadata = getattr(event, "metadata", None) or {}
+            if metadata.get("from") == "staff" or metadata.get("utter_action") == PAUSED_RESPONSE:
+                last = max(last, float(event.timestamp or 0))
+    return now - last > PAUSED_QUIET_S
 
 
 def message_key(message: dict[str, Any]) -> tuple[str, tuple[str, ...]]:
@@ -126,6 +148,8 @@ async def complete_turn(
                 owed = CRISIS_RESPONSE
             elif not sent and not paused:
                 owed = SILENCE_RESPONSE
+            elif not sent and paused and _staff_quiet(tracker, time.time()):
+                owed = PAUSED_RESPONSE
             if owed is None:
                 return []
             message = await _render(agent, owed, tracker, channel_name)

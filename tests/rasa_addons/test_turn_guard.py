@@ -1,0 +1,54 @@
+"""The channel's promise for every turn: no repeats, never silent, 113 in every state."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa.shared.core.events import BotUttered, ConversationPaused, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from rasa_addons import turn_guard
+
+
+def test_a_repeated_reply_in_one_turn_is_dropped_but_cards_and_different_buttons_stay() -> None:
+    sorry = {"text": "Sorry, dat begrijp ik niet goed."}
+    card_a = {"text": None, "custom": {"type": "result_card", "card": {"id": "a"}}}
+    card_b = {"text": None, "custom": {"type": "result_card", "card": {"id": "b"}}}
+    ask = {"text": "Wat wilt u?", "buttons": [{"title": "Ja", "payload": "/affirm"}]}
+    ask_other = {"text": "Wat wilt u?", "buttons": [{"title": "Nee", "payload": "/deny"}]}
+    messages = [sorry] * 10 + [card_a, card_b, card_a, ask, ask_other, ask]
+    assert turn_guard.without_repeats(messages) == [sorry, card_a, card_b, ask, ask_other]
+
+
+def test_empty_messages_are_not_taken_for_repeats() -> None:
+    ledger = turn_guard.TurnLedger()
+    assert ledger.admit({"text": ""}) and ledger.admit({"text": ""})
+
+
+def _tracker(*events: Any) -> DialogueStateTracker:
+    return DialogueStateTracker.from_events("guard-test-1234", list(events), [])
+
+
+def test_a_held_conversation_hears_back_only_after_the_medewerker_was_quiet_for_two_minutes() -> None:
+    paused_at = 1_000_000.0
+    tracker = _tracker(UserUttered("hallo", timestamp=paused_at - 5), ConversationPaused(timestamp=paused_at))
+    assert not turn_guard._staff_quiet(tracker, paused_at + 30)
+    assert turn_guard._staff_quiet(tracker, paused_at + 121)
+    staff = BotUttered("Ik kijk even", metadata={"from": "staff"}, timestamp=paused_at + 100)
+    tracker.update(staff)
+    assert not turn_guard._staff_quiet(tracker, paused_at + 121)
+    ack = BotUttered("Uw bericht staat klaar", metadata={"utter_action": "utter_message_passed_on"},
+                     timestamp=paused_at + 300)
+    tracker.update(ack)
+    assert not turn_guard._staff_quiet(tracker, paused_at + 350)
+    assert turn_guard._staff_quiet(tracker, paused_at + 421)
+
+
+def test_a_bot_message_is_not_a_medewerker_speaking() -> None:
+    tracker = _tracker(ConversationPaused(timestamp=10.0), BotUttered("Hallo", metadata={}, timestamp=200.0))
+    assert turn_guard._staff_quiet(tracker, 131.0)
+
+
+def test_113_is_recognised_in_what_was_sent() -> None:
+    assert turn_guard._said_113([{"text": "Bel 113 of gratis 0800-0113."}])
+    assert not turn_guard._said_113([{"text": "Bel De Luisterlijn: 088 0767 000."}, {"custom": {"x": 1}}])
