@@ -250,7 +250,7 @@ def install_runtime_guards() -> None:
     """Install the log redaction filter and the action guard (idempotent)."""
     logging_filter.install()
     install_action_guard()
-    turn_guard.install_slot_protection()
+    turn_guard.install_turn_hooks()
 
 
 # --- shared helpers ---------------------------------------------------------

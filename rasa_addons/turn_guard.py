@@ -199,3 +199,31 @@ def install_slot_protection() -> None:
     if _original_extract_run is None:
         _original_extract_run = ActionExtractSlots.run
         ActionExtractSlots.run = _extract_slots_keeping_protected  # type: ignore[method-assign]
+
+
+# --- every turn ends listening ------------------------------------------------------------
+
+_original_prediction_loop: Any = None
+
+
+async def _prediction_loop_ending_in_listen(self: Any, output_channel: Any, tracker: Any) -> None:
+    from rasa.shared.core.constants import ACTION_LISTEN_NAME
+    from rasa.shared.core.events import ActionExecuted
+
+    await _original_prediction_loop(self, output_channel, tracker)
+    # Rasa counts actions since the last action_listen across turns: a turn cut off by its
+    # circuit breaker would trip it again on every later message (a dead conversation).
+    if not tracker.is_paused() and tracker.latest_action_name != ACTION_LISTEN_NAME:
+        logger.warning("a turn ended without listening (%s); the assistant listens now", tracker.latest_action_name)
+        tracker.update(ActionExecuted(ACTION_LISTEN_NAME))
+
+
+def install_turn_hooks() -> None:
+    """Install the slot protection and make every turn end with action_listen (idempotent)."""
+    global _original_prediction_loop
+    from rasa.core.processor import MessageProcessor
+
+    install_slot_protection()
+    if _original_prediction_loop is None:
+        _original_prediction_loop = MessageProcessor._run_prediction_loop
+        MessageProcessor._run_prediction_loop = _prediction_loop_ending_in_listen  # type: ignore[method-assign]

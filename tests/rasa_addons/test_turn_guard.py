@@ -52,3 +52,20 @@ def test_a_bot_message_is_not_a_medewerker_speaking() -> None:
 def test_113_is_recognised_in_what_was_sent() -> None:
     assert turn_guard._said_113([{"text": "Bel 113 of gratis 0800-0113."}])
     assert not turn_guard._said_113([{"text": "Bel De Luisterlijn: 088 0767 000."}, {"custom": {"x": 1}}])
+
+
+async def test_a_turn_cut_off_by_the_circuit_breaker_still_ends_listening(monkeypatch: Any) -> None:
+    from rasa.shared.core.events import ActionExecuted
+
+    async def tripped_loop(self: Any, output_channel: Any, tracker: DialogueStateTracker) -> None:
+        for _ in range(10):  # what Rasa did before: the fallback again and again, then the breaker
+            tracker.update(ActionExecuted("action_default_fallback"))
+
+    monkeypatch.setattr(turn_guard, "_original_prediction_loop", tripped_loop)
+    tracker = _tracker(UserUttered("nee", timestamp=1.0))
+    await turn_guard._prediction_loop_ending_in_listen(None, None, tracker)
+    assert tracker.latest_action_name == "action_listen"
+
+    held = _tracker(ConversationPaused(timestamp=1.0), UserUttered("hallo", timestamp=2.0))
+    await turn_guard._prediction_loop_ending_in_listen(None, None, held)
+    assert held.latest_action_name != "action_listen"  # a held conversation is the medewerker's
