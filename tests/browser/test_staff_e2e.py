@@ -29,6 +29,14 @@ from playwright.sync_api import expect as pw_expect
 from socialmap import handoff as hq
 from socialmap.settings import get_settings
 from tests.browser.conftest import ANSWER_TIMEOUT_MS, Chat, PageWatch, screenshot
+from tests.browser.test_widget_rendering import (
+    CARD,
+    bot,
+    emitted,
+    load,  # noqa: F401  (the scripted-socket page fixture)
+    open_widget,
+    push,
+)
 from web.server import create_app
 
 pytestmark = pytest.mark.browser
@@ -614,3 +622,91 @@ def test_a_helpdesk_day_with_two_medewerkers_and_two_residents(browser: Browser,
 
 def csrf_of(page: Page) -> str:
     return str(page.locator('meta[name="csrf-token"]').get_attribute("content"))
+
+
+# --- the widget's live-chat parts, with the scripted socket of test_widget_rendering ---------------
+
+JOINED = {"from": "staff", "staff_name": "Anja", "handoff": "joined"}
+
+
+@pytest.fixture
+def widget_page(load: Callable[..., Page]) -> Page:  # noqa: F811
+    """Return the widget, opened, on a page whose socket the test plays."""
+    page = load()
+    open_widget(page)
+    return page
+
+
+def test_widget_header_and_footer_say_who_the_resident_talks_to(widget_page: Page) -> None:
+    page = widget_page
+    push(page, bot("U praat nu met Anja, medewerker van de gemeente Assen.", metadata=JOINED))
+    pw_expect(page.locator(".skw-title")).to_have_text("U praat met Anja")
+    pw_expect(page.locator(".skw-subtitle")).to_have_text("Medewerker van de gemeente Assen")
+    pw_expect(page.locator(".skw-footer")).to_contain_text(
+        "U praat met een medewerker, niet met een computer."
+    )
+    push(page, bot("Anja geeft uw vraag door aan de mantelzorgconsulent.", metadata={"handoff": "handed_on"}))
+    pw_expect(page.locator(".skw-subtitle")).to_have_text("U wacht op een medewerker.")
+    push(
+        page,
+        bot("De medewerker heeft het gesprek weer aan mij gegeven.", metadata={"handoff": "handed_back"}),
+    )
+    pw_expect(page.locator(".skw-title")).to_have_text("Digitale assistent")
+    pw_expect(page.locator(".skw-footer")).to_contain_text("U praat met een computer.")
+
+
+def test_widget_shows_every_staff_message_and_labels_staff_cards(widget_page: Page) -> None:
+    page = widget_page
+    push(page, *[bot(f"Antwoord van de assistent nummer {i}, met wat meer tekst erbij.") for i in range(12)])
+    push(page, bot("U praat nu met Anja.", metadata=JOINED))
+    for i in range(6):
+        push(page, bot(f"Bericht {i} van Anja", metadata={"from": "staff", "staff_name": "Anja"}))
+        pw_expect(page.locator(".skw-msg--staff").last).to_be_in_viewport()
+    push(
+        page,
+        bot(
+            "Koffie",
+            custom={"type": "result_card", "card": CARD},
+            metadata={"from": "staff", "staff_name": "Anja"},
+        ),
+    )
+    staff_cards = page.locator(".skw-msg--staff.skw-msg--cards")
+    pw_expect(staff_cards).to_have_count(1)
+    pw_expect(staff_cards.locator(".skw-who")).to_have_text("Anja (medewerker van de gemeente) stuurt u:")
+    pw_expect(staff_cards.locator(".skw-card")).to_be_in_viewport()
+
+
+def test_widget_typing_both_ways_and_asks_for_missed_messages(widget_page: Page) -> None:
+    page = widget_page
+    page.get_by_label("Typ uw bericht").type("hallo")
+    assert not [e for e in emitted(page) if e[0] == "user_typing"]  # the assistant needs no typing signal
+    push(page, bot("U praat nu met Anja.", metadata=JOINED))
+    page.get_by_label("Typ uw bericht").type(" daar")
+    page.wait_for_function("window.fakeSocket.emitted.some(e => e[0] === 'user_typing')")
+    page.evaluate("window.fakeSocket.handlers.staff_typing({staff_name: 'Anja'})")
+    pw_expect(page.locator(".skw-typing")).to_be_visible()
+    pw_expect(page.locator(".skw-typing")).to_contain_text("Anja schrijft een bericht.")
+    # A reconnect tells the channel when the last message arrived, by the widget's clock.
+    page.evaluate("window.fakeSocket.handlers.connect()")
+    page.wait_for_function("window.fakeSocket.emitted.filter(e => e[0] === 'session_request').length >= 2")
+    last = [e[1] for e in emitted(page) if e[0] == "session_request"][-1]
+    assert isinstance(last["since"], float | int) and last["now"] >= last["since"]
+
+
+def test_widget_asks_satisfaction_with_five_faces(widget_page: Page) -> None:
+    page = widget_page
+    push(
+        page,
+        bot(
+            "Hoe tevreden bent u over dit gesprek? Kies een gezichtje. Dat hoeft niet.",
+            custom={"type": "csat", "token": "t" * 32},
+            metadata={"handoff": "csat"},
+        ),
+    )
+    faces = page.locator("button.skw-face")
+    pw_expect(faces).to_have_count(5)
+    pw_expect(faces.first).to_have_attribute("aria-label", "1 van 5: Heel ontevreden")
+    page.get_by_role("button", name="5 van 5: Heel tevreden").click()
+    pw_expect(page.locator(".skw-csat-done")).to_have_text("Dank u voor uw antwoord.")
+    assert ["csat", {"token": "t" * 32, "score": 5}] in emitted(page)
+    pw_expect(faces).to_have_count(0)

@@ -777,8 +777,9 @@
   Widget.prototype.renderCard = function (entry, previous) {
     var list;
     var last = this.log.lastElementChild;
-    var staff = entry.metadata && entry.metadata.from === "staff";
-    var sameSender = previous && isCard(previous) && !!(previous.metadata && previous.metadata.from === "staff") === staff;
+    var staff = !!(entry.metadata && entry.metadata.from === "staff");
+    var previousStaff = !!(previous && previous.metadata && previous.metadata.from === "staff");
+    var sameSender = previous && isCard(previous) && previousStaff === staff;
     if (sameSender && last && last.classList.contains("skw-msg--cards")) {
       // Consecutive result cards form one list, so a screen reader says "list, 3 items".
       list = last.querySelector("ol");
