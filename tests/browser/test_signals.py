@@ -165,3 +165,17 @@ def test_dashboard_has_no_axe_violations(page: Page, web_url: str, policy: reque
     screenshot(page, name)
     violations = axe_violations(page)
     assert violations == [], describe(violations)
+
+
+def test_dashboard_at_200_percent_zoom_has_no_axe_violations_and_no_sideways_page(
+    page: Page, web_url: str, policy: requests.Session, demo: None
+) -> None:
+    # A 1280 x 860 window zoomed to 200% lays out like a 640 x 430 viewport.
+    page.set_viewport_size({"width": 640, "height": 430})
+    log_in(page, web_url)
+    page.goto(web_url + "/medewerkers/signalen?gemeente=Emmen")
+    pw_expect(page.get_by_role("heading", level=1)).to_contain_text("Emmen")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 640
+    screenshot(page, "signals-zoom-200")
+    violations = axe_violations(page)
+    assert violations == [], describe(violations)
