@@ -68,9 +68,18 @@ def load_key() -> bytes:
     with _key_lock:
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            # Written to a private temp file, then linked into place: another process (Rasa and
+            # the action server start together) sees either no key file or a complete one.
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "wb") as handle:
                 handle.write(Fernet.generate_key())
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                pass  # the other process was first: use its key
+            finally:
+                tmp.unlink()
         secure_file(path)
         return path.read_bytes().strip()
 

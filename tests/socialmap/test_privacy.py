@@ -320,6 +320,25 @@ def test_vault_key_file_is_created_private_once(tmp_path: Path) -> None:
     assert privacy.load_key() == first
 
 
+def test_processes_that_start_together_share_one_key(tmp_path: Path) -> None:
+    import threading
+
+    keys: list[bytes] = []
+    start = threading.Barrier(8)
+
+    def load() -> None:
+        start.wait()
+        keys.append(privacy.load_key())
+
+    threads = [threading.Thread(target=load) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert len(keys) == 8 and len(set(keys)) == 1
+    assert sorted(p.name for p in (tmp_path / "keys").iterdir()) == ["vault.key"]
+
+
 def test_vault_key_from_the_environment_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from cryptography.fernet import Fernet
 
