@@ -17,6 +17,7 @@ import aiohttp
 import pytest
 import socketio
 from aiohttp import web
+from cryptography.fernet import Fernet
 from rasa.core.actions.action import RemoteAction
 from rasa.core.channels.channel import UserMessage
 from rasa.core.lock_store import InMemoryLockStore
@@ -107,7 +108,7 @@ class Served:
 @pytest.fixture()
 async def served(tmp_path: Path) -> AsyncIterator[Served]:
     engine = create_engine(f"sqlite:///{tmp_path / 'socialmap.db'}", future=True)
-    vault = ContactVault(engine)
+    vault = ContactVault(engine, key=Fernet.generate_key())  # never the key file in var/
     channels.set_vault(vault)
     bot = FakeBot()
     app = Sanic(f"test_channels_{uuid.uuid4().hex}")
