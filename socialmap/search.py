@@ -31,7 +31,7 @@ from sqlalchemy.engine import Connection
 
 from socialmap import taxonomy
 from socialmap.catalog import FTS_TABLE, Catalog, cell_key, fold_words, grid_cell, municipality_key
-from socialmap.geo import distance_km, get_geocoder
+from socialmap.geo import distance_km, get_geocoder, load_gazetteer
 from socialmap.schedule import TZ, next_session, opening_text, rules_from_json
 from socialmap.settings import WEEKDAYS_NL
 
@@ -81,7 +81,7 @@ class SearchQuery:
     page_size: int = 3
     now: datetime | None = None  # for next session / open now (Europe/Amsterdam)
     # The resident's municipality: schemes for one municipality's residents reach only them.
-    # None (unknown) leaves every residents-only service out.
+    # None: the municipality of the village at the point (within 3 km), else only what is open to all.
     municipality: str | None = None
     include_youth_only: bool = True  # False: leave out services only for young people (max age <= 24)
     only_ids: tuple[str, ...] | None = None  # restrict to these services (a wish's matches)
@@ -153,6 +153,43 @@ def _validate(query: SearchQuery) -> None:
         raise SearchError("De leeftijd moet tussen 0 en 130 liggen.")
 
 
+# A point this close to a village of the gazetteer lies in that village's municipality.
+MUNICIPALITY_AT_KM = 3.0
+
+
+@lru_cache(maxsize=4096)
+def municipality_at(lat: float, lon: float) -> str | None:
+    """Return the municipality of the gazetteer village within 3 km of a point, or None.
+
+    For callers that know the resident's place but not the municipality (the staff
+    console, an old conversation): the resident's own schemes then still appear.
+    """
+    gazetteer = load_gazetteer()
+    low_lat, high_lat, low_lon, high_lon = _gazetteer_box()
+    if not (low_lat <= lat <= high_lat and low_lon <= lon <= high_lon):
+        return None
+    best: tuple[float, str] | None = None
+    for entry in gazetteer.entries:
+        if abs(entry.lat - lat) > 0.05 or abs(entry.lon - lon) > 0.08:  # about 5 km: skip the far ones cheaply
+            continue
+        km = distance_km(lat, lon, entry.lat, entry.lon)
+        if km <= MUNICIPALITY_AT_KM and (best is None or km < best[0]):
+            best = (km, entry.gemeente)
+    return best[1] if best else None
+
+
+@lru_cache(maxsize=1)
+def _gazetteer_box() -> tuple[float, float, float, float]:
+    """Return the gazetteer's bounding box widened by about 5 km: (lat min, lat max, lon min, lon max)."""
+    entries = load_gazetteer().entries
+    return (
+        min(e.lat for e in entries) - 0.05,
+        max(e.lat for e in entries) + 0.05,
+        min(e.lon for e in entries) - 0.08,
+        max(e.lon for e in entries) + 0.08,
+    )
+
+
 def fts_expression(keywords: str) -> str:
     """Return an FTS5 MATCH expression: every word must occur, as a prefix, quoted for safety."""
     words = re.findall(r"\w+", keywords.lower())
@@ -194,9 +231,10 @@ def where_clauses(query: SearchQuery, fts: bool) -> tuple[list[str], dict[str, A
         # Without fixed days (by appointment, a vacancy, a helpline on request) a service suits any day.
         conds.append("(weekdays = 0 OR (weekdays & :daybit) <> 0)")
         params["daybit"] = 1 << query.weekday
-    if query.municipality:
+    municipality = query.municipality or municipality_at(query.lat, query.lon)
+    if municipality:
         conds.append("(residents_of = '' OR residents_of = :municipality)")
-        params["municipality"] = municipality_key(query.municipality)
+        params["municipality"] = municipality_key(municipality)
     else:
         conds.append("residents_of = ''")
     if not query.include_youth_only:

@@ -437,8 +437,18 @@ def test_municipal_schemes_reach_only_their_own_residents(
         "Meedoen Emmen",
         "Logeren Emmen",
     }
-    # Unknown municipality: only what is open to all.
+    # Unknown municipality: the point's village tells it (Assen); far from any village, only what is open to all.
     assert set(names(search(query(radius_km=5), fresh_catalog))) == everyone
+    assert search_module.municipality_at(*ASSEN) == "Assen"
+    assert search_module.municipality_at(52.37, 4.89) is None  # Amsterdam
+
+
+def test_an_unknown_municipality_is_that_of_the_village_at_the_point(
+    fresh_catalog: Catalog, make_services: Any, service_doc: Any
+) -> None:
+    make_services([_area(service_doc("Meedoen Assen", category="money"), "Assen", "Gemeente", "Gemeente Assen")])
+    assert names(search(query(radius_km=5), fresh_catalog)) == ["Meedoen Assen"]
+    assert names(search(query(radius_km=5, municipality="Emmen"), fresh_catalog)) == []
 
 
 def test_free_means_no_cost_or_an_option_that_says_free_and_volunteering_is_free(
@@ -520,10 +530,11 @@ def test_a_municipal_scheme_never_reaches_a_resident_of_another_municipality(
         owner[doc["name"]] = area if area is not None and kind != "activity" else None
     assert import_documents(docs, catalog).ok
     page = search(query(radius_km=100, municipality=resident, page_size=50), catalog)
+    own = resident or "Assen"  # unknown: the municipality of the village at the point (Assen)
     for result in page.results:
-        assert owner[result.name] in (None, resident), (result.name, owner[result.name], resident)
+        assert owner[result.name] in (None, own), (result.name, owner[result.name], resident)
     # And every service open to all, or of the resident's own municipality, is found.
-    assert {r.name for r in page.results} == {n for n, o in owner.items() if o in (None, resident)}
+    assert {r.name for r in page.results} == {n for n, o in owner.items() if o in (None, own)}
 
 
 # ------------------------------------------------------------------- CLI
