@@ -138,3 +138,14 @@ def test_the_action_endpoint_sends_the_secret_header(tmp_path: Path, monkeypatch
         monkeypatch.setenv(name, value)
     endpoint = read_endpoint_config(str(ROOT / "endpoints.yml"), "action_endpoint")
     assert endpoint is not None and endpoint.headers == {"X-Action-Token": config.action_token}
+
+
+def test_the_web_server_refuses_to_start_without_a_token(tmp_path: Path) -> None:
+    import subprocess
+
+    env = {k: v for k, v in os.environ.items() if k not in ("RASA_TOKEN", "RASA_TOKEN_FILE")}
+    env.update({"PYTHONPATH": str(ROOT), "WEB_PORT": str(free_port()), "SOCIALMAP_VAR_DIR": str(tmp_path)})
+    done = subprocess.run(
+        [sys.executable, "-m", "web.server"], cwd=ROOT, env=env, capture_output=True, timeout=120
+    )
+    assert done.returncode != 0 and b"RASA_TOKEN" in done.stderr

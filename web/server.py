@@ -214,6 +214,9 @@ def main() -> None:
     """Run the web server until interrupted."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = get_settings()
+    if not settings.rasa_token:
+        # No built-in default token: the staff console talks to Rasa's API with RASA_TOKEN (scripts/stack.py sets it).
+        raise SystemExit("error: RASA_TOKEN (or RASA_TOKEN_FILE) is not set; refusing to start the web server")
     app = create_app(settings)
     print(
         f"Demo-site van gemeente {settings.deployment.municipality}: http://{settings.web_host}:{settings.web_port}/",
