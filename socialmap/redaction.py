@@ -222,7 +222,8 @@ _TIME_RE = re.compile(r"(?<![\d:.])([01]?\d|2[0-3])[:.][0-5]\d(?![:.]?\d)")
 _DATE_NUM_RE = re.compile(
     r"(?<![\d\-/.])(0?[1-9]|[12]\d|3[01])([-/.])(0?[1-9]|1[0-2])\2(\d{4}|\d{2})(?![\-/.]?\d)"
 )
-_MAX_GROUPS = 40
+# A phone number has at most 15 digits, so at most 15 groups: longer stretches are never checked.
+_MAX_GROUPS = 15
 
 
 @dataclass(frozen=True)
@@ -238,7 +239,7 @@ def _runs(text: str) -> Iterable[tuple[int, list[_Group], str]]:
             _Group(m.start() + g.start(), m.start() + g.end(), g.group())
             for g in _GROUP_RE.finditer(m.group())
         ]
-        yield m.start(), groups[:_MAX_GROUPS], m.group()
+        yield m.start(), groups, m.group()
 
 
 def _blocked_spans(text: str) -> list[tuple[int, int]]:
@@ -299,7 +300,7 @@ def _candidates_runs(text: str, phones: bool = True, mobile_only: bool = False) 
         i = 0
         while i < len(groups):
             hit: Found | None = None
-            for j in range(len(groups), i, -1):
+            for j in range(min(len(groups), i + _MAX_GROUPS), i, -1):
                 first, last = groups[i], groups[j - 1]
                 digits = "".join(g.digits for g in groups[i:j])
                 if len(digits) > 15:

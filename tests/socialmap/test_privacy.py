@@ -215,6 +215,11 @@ def test_every_leaking_class_of_the_security_test_is_redacted(text: str, tag: st
     assert not any(ch.isdigit() for ch in out), out
 
 
+def test_a_phone_number_after_a_long_run_of_digits_is_still_found() -> None:
+    out = redact(" ".join(["1"] * 60) + " 0612345678").text
+    assert out.endswith("[TELEFOON]")
+
+
 def test_text_outside_a_finding_stays_as_typed() -> None:
     # The en dash of an opening time and the full-width digits of a room number are not touched.
     text = "open 9:00\u201317:00, kamer \uff11\uff12, bel 06\u201312345678"
