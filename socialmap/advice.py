@@ -299,11 +299,13 @@ def _with_relaxing(
     return page, ()
 
 
-def _order(results: list[SearchResult], young: bool) -> list[SearchResult]:
-    """Return the results nearest first; for a young person, services for young people first."""
-    if not young:
+def _order(results: list[SearchResult], young: bool, on_day: bool = False) -> list[SearchResult]:
+    """Return the results nearest first; services for young people first for a young person; with a
+    day asked for, what happens on that day before what is by appointment (both fit the day)."""
+    if not young and not on_day:
         return results
-    return sorted(results, key=lambda r: (not _for_young(r),))  # stable: distance order stays
+    # sorted() is stable: within each group the distance order stays.
+    return sorted(results, key=lambda r: (young and not _for_young(r), on_day and r.by_appointment))
 
 
 def _wish_ids(catalog: Catalog, wish: Wish, in_names: bool) -> tuple[str, ...]:
@@ -443,7 +445,8 @@ def find(
         page, relaxed = _with_relaxing(base, catalog, memo)
     first_radius = page.radius_km
     seen = set(exclude or [])
-    candidates = [r for r in _order(page.results, young) if r.service_id not in seen]
+    on_day = base.weekday is not None and "weekday" not in relaxed
+    candidates = [r for r in _order(page.results, young, on_day) if r.service_id not in seen]
     more_widened = False
     radius = first_radius
     if not first_page and len(candidates) < PAGE_SIZE:
@@ -458,7 +461,7 @@ def find(
                 query = replace(query, free_only=False)
             further = _all(query, catalog, memo)
             known = {r.service_id for r in candidates} | seen
-            extra = [r for r in _order(further.results, young) if r.service_id not in known]
+            extra = [r for r in _order(further.results, young, on_day) if r.service_id not in known]
             if extra:
                 candidates += extra
                 radius = wider
@@ -480,7 +483,7 @@ def find(
                 if "free_only" in relaxed:
                     group_query = replace(group_query, free_only=False)
                 group_page = _all(group_query, catalog, memo)  # the same filters as the rest, never relaxed further
-                match = next((r for r in _order(group_page.results, young) if r.service_id not in seen), None)
+                match = next((r for r in _order(group_page.results, young, on_day) if r.service_id not in seen), None)
                 if match is not None and match.distance_km is not None:
                     steps = (DEFAULT_RADIUS_KM, *WIDEN_STEPS_KM)
                     reach = next((r for r in steps if r >= match.distance_km), steps[-1])

@@ -270,3 +270,10 @@ def test_every_answer_kind_has_a_response() -> None:
 def test_an_audience_without_services_of_this_need_still_gets_the_need(demo: Catalog) -> None:
     found = find(demo, "Assen", "carer", audience="nieuwkomer")
     assert len(found.results) == 3 and not found.relaxed
+
+
+def test_with_a_day_what_happens_that_day_comes_before_what_is_by_appointment(demo: Catalog) -> None:
+    found = find(demo, "Assen", "meeting", weekday="woensdag")
+    assert found.results and not found.results[0].by_appointment
+    days = open_weekdays(rules_from_json(entry(demo, found.results[0].service_id)["schedules"]))
+    assert 2 in days
