@@ -458,3 +458,27 @@ def test_the_command_line_writes_the_month_report_and_an_export(engine: Engine, 
          "Midden-Drenthe", "--format", "csv"], env=env, capture_output=True, text=True, check=True,
     )  # fmt: skip
     assert "per gebied,Westerbork,Midden-Drenthe,Westerbork,conversation,,Gesprekken,,<5,nee" in csv_run.stdout
+
+
+def test_the_demo_generator_is_synthetic_and_idempotent(tmp_path: Path) -> None:
+    import shutil
+
+    from scripts.make_signals_demo import generate
+    from scripts.stack import ROOT
+
+    shutil.copy(ROOT / "var" / "socialmap.db", tmp_path / "demo.db")
+    engine = _db.get_engine(f"sqlite:///{tmp_path / 'demo.db'}")
+    now = datetime(2026, 11, 30, tzinfo=timezone.utc)
+    def everything() -> list[tuple[Any, ...]]:
+        with engine.connect() as conn:
+            return [tuple(r) for r in conn.execute(select(m.counts).order_by(*m.counts.primary_key.columns))]
+
+    generate(engine, 300, 4, now=now)
+    first = everything()
+    generate(engine, 300, 4, now=now)
+    assert everything() == first
+    # Most synthetic conversations name a place; the rest count as "onbekend": all 300 are there.
+    assert sum(row[-1] for row in first if row[3] == "conversation") == 300
+    with engine.connect() as conn:
+        assert {r[0] for r in conn.execute(select(m.counts.c.synthetic))} == {True}
+        assert conn.execute(select(m.conversations)).first() is None
