@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 
-from socialmap.signals.model import THRESHOLD
+from socialmap.signals.model import HIDDEN, THRESHOLD
 
 Key = Hashable
 Group = tuple[Key, Sequence[Key]]
@@ -70,7 +70,7 @@ def label(value: int, hidden: bool, threshold: int = THRESHOLD) -> int | str:
     """Return the value as it may be shown: the count, "<5" for a small hidden one, "x" for another."""
     if not hidden:
         return int(value)
-    return f"<{threshold}" if 0 < value < threshold else "x"
+    return f"<{threshold}" if 0 < value < threshold else HIDDEN
 
 
 def is_safe(cells: Mapping[Key, int], groups: Iterable[Group], hidden: set[Key], threshold: int = THRESHOLD) -> bool:
