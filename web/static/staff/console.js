@@ -500,11 +500,14 @@
     function send() {
       var text = message.value.trim();
       if (!text) return;
+      // Empty the box at once: what the medewerker types next must never be wiped by a late answer.
+      message.value = "";
       act("/messages", { text: text }).then(function () {
-        message.value = "";
         lastTyping = 0;  // the next words start a new "is typing"
-        message.focus();
-      }).catch(function () {});
+      }).catch(function () {
+        if (!message.value) message.value = text;  // not sent: give the text back
+      });
+      message.focus();
     }
     byId("message-form").addEventListener("submit", function (event) { event.preventDefault(); send(); });
     var lastTyping = 0;
