@@ -56,8 +56,10 @@ setup: $(VENV)/.installed $(SPACY_STAMP) $(DB_STAMP) $(SIGNALS_DEMO_STAMP) ## in
 
 $(MODEL_STAMP): $(SPACY_STAMP) config.yml domain.yml $(NLU_DATA)
 	@echo "==> training the assistant (only because data, domain or config changed)"
+	@mkdir -p models && touch $@.started
 	$(RASA) train --fixed-model-name sociale-kaart --out models
-	touch $@
+	@# the stamp carries the time training started: a file changed meanwhile trains again next time
+	mv $@.started $@
 
 train: setup $(MODEL_STAMP) ## train the Rasa model when data, domain or config changed
 
