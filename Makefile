@@ -100,8 +100,8 @@ test: setup browser-deps scale-deps lint typecheck validate $(MODEL_STAMP) ## se
 	$(PY) -m scripts.rasa_story_test
 
 eval: setup $(MODEL_STAMP) ## NLU cross-validation + test-set report, search relevance, into results/
-	$(PY) -m scripts.evaluate
-	$(PY) -m scripts.evaluate_search
+	@# NLU bars missed (exit 1) must not hide the search figures; the worst exit code wins.
+	$(PY) -m scripts.evaluate; nlu=$$?; $(PY) -m scripts.evaluate_search; search=$$?; exit $$(( nlu > search ? nlu : search ))
 
 bench: setup $(MODEL_STAMP) ## search, import and load benchmarks; prints the figures
 	$(PY) -m scripts.bench
