@@ -5,6 +5,7 @@ Uses the session stack of tests/conftest.py (action server, Rasa and web on 127.
 
 from __future__ import annotations
 
+import json
 import stat
 from pathlib import Path
 
@@ -44,3 +45,26 @@ def test_rasa_still_reaches_the_action_server_with_the_secret(stack: RunningStac
     texts = " ".join(str(m.get("text") or "") for m in answers)
     assert "Sorry, er ging" not in texts
     assert any(isinstance(m.get("custom"), dict) for m in answers), answers
+
+
+def test_slash_text_with_a_phone_number_reaches_neither_tracker_nor_log(stack: RunningStack) -> None:
+    sender = "test-2a3b4c5d6e7f"
+    answers = stack.send(sender, "/greet 06-12345678")
+    answers += stack.send(sender, '/inform{"location": "0612345678"}')
+    assert "12345678" not in json.dumps(answers)
+    tracker = stack.tracker(sender)
+    assert "12345678" not in json.dumps(tracker)
+    texts = [e.get("text") for e in tracker["events"] if e.get("event") == "user"]
+    assert texts[:2] == ["greet [TELEFOON]", 'inform{"location": "[TELEFOON]"}']
+    log = (stack.stack.config.log_dir / "rasa.log").read_text(errors="replace")
+    assert "12345678" not in log
+
+
+def test_metadata_is_whitelisted_on_the_way_into_the_tracker(stack: RunningStack) -> None:
+    sender = "test-3a4b5c6d7e8f"
+    body = {"sender": sender, "message": "hallo", "metadata": {"page": "/hulp", "secret": "jan@geheimdomein.nl"}}
+    assert requests.post(f"{stack.rasa_url}/webhooks/rest/webhook", json=body, timeout=30).ok
+    tracker = json.dumps(stack.tracker(sender))
+    assert "geheimdomein" not in tracker and '"page": "/hulp"' in tracker
+    huge = {"sender": sender, "message": "hallo", "metadata": {"page": "x" * 5_000_000}}
+    assert requests.post(f"{stack.rasa_url}/webhooks/rest/webhook", json=huge, timeout=30).status_code == 413
