@@ -61,6 +61,7 @@ from sqlalchemy.exc import IntegrityError
 from socialmap import db as _db
 from socialmap.schedule import MONTHS_NL
 from socialmap.settings import WEEKDAYS_NL
+from socialmap.vault import seal, unseal
 
 # --- statuses and outcomes -------------------------------------------------------------
 
@@ -195,7 +196,7 @@ callback_contacts = Table(
     Column("conversation_id", String(255), nullable=False, index=True),
     Column("callback_id", String(32), index=True),  # NULL while staged by the form
     Column("kind", String(16), nullable=False),
-    Column("value", String(254), nullable=False),
+    Column("value", String(512), nullable=False),  # encrypted (socialmap.vault.seal)
     Column("created_at", DateTime, nullable=False),
 )
 
@@ -1143,7 +1144,7 @@ class HandoffQueue:
                     conversation_id=conversation_id,
                     callback_id=None,
                     kind=contact.kind,
-                    value=contact.value,
+                    value=seal(contact.value),  # encrypted at rest (Fernet, the vault key)
                     created_at=moment,
                 )
             )
@@ -1219,7 +1220,8 @@ class HandoffQueue:
             row = conn.execute(
                 select(callback_contacts).where(callback_contacts.c.callback_id == callback_id)
             ).first()
-        return Contact(row.kind, row.value) if row else None
+        value = unseal(row.value) if row else None
+        return Contact(row.kind, value) if row and value is not None else None
 
     def take_callback(self, callback_id: str, staff: str, staff_name: str) -> CallbackRequest:
         """Return the callback request now handled by `staff`; raise AlreadyTaken if a colleague was first."""

@@ -14,6 +14,7 @@ This module never imports rasa.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import threading
@@ -82,6 +83,30 @@ def load_key() -> bytes:
                 tmp.unlink()
         secure_file(path)
         return path.read_bytes().strip()
+
+
+SEALED_PREFIX = "fernet:"
+
+
+@functools.lru_cache(maxsize=4)
+def _fernet_for(key: bytes) -> Fernet:
+    return Fernet(key)
+
+
+def seal(value: str) -> str:
+    """Return `value` encrypted with the vault key, for storing a contact anywhere at rest."""
+    return SEALED_PREFIX + _fernet_for(load_key()).encrypt(value.encode("utf-8")).decode("ascii")
+
+
+def unseal(stored: str) -> str | None:
+    """Return the value `seal` stored (None when the key changed); plain text of earlier versions as is."""
+    if not stored.startswith(SEALED_PREFIX):
+        return stored
+    try:
+        return _fernet_for(load_key()).decrypt(stored[len(SEALED_PREFIX) :].encode("ascii")).decode("utf-8")
+    except (InvalidToken, ValueError):
+        log.warning("a sealed contact could not be decrypted (key changed?); it is ignored")
+        return None
 
 
 class ContactVault:

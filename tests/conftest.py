@@ -26,6 +26,8 @@ from socialmap.settings import WEEKDAYS_NL
 RUN_STARTED = time.time()
 os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+# Contacts are encrypted at rest (socialmap.vault): tests use a key of their own, never var/vault.key.
+os.environ.setdefault("SOCIALMAP_VAULT_KEY", "J0BNqcLlEQ6MdlGC7HBgQqoSqrKQnnxYtPR1JwDCJ7A=")
 
 
 class RunningStack:

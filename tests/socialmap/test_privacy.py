@@ -541,3 +541,20 @@ def test_retention_scheduler_survives_a_failing_purge() -> None:
         time.sleep(0.01)
     scheduler.stop()
     assert scheduler.runs >= 2
+
+
+def test_a_callback_contact_is_encrypted_at_rest_in_the_handoff_queue(tmp_path: Path) -> None:
+    from socialmap import handoff as hq
+
+    path = tmp_path / "queue.db"
+    queue = hq.HandoffQueue(db_url=f"sqlite:///{path}")
+    queue.stage_contact("test-0a1b2c3d4e5f", hq.Contact("phone", "0698765432"))
+    request = queue.request_callback("test-0a1b2c3d4e5f", "morgen om 10 uur", hq.HandoffSummary())
+    assert b"98765432" not in path.read_bytes()
+    assert queue.callback_contact(request.id) == hq.Contact("phone", "0698765432")
+    # A contact stored in plain text by an earlier version is still readable until it is deleted.
+    con = sqlite3.connect(path)
+    con.execute("UPDATE callback_contact SET value = '0611112222' WHERE callback_id = ?", (request.id,))
+    con.commit()
+    con.close()
+    assert queue.callback_contact(request.id) == hq.Contact("phone", "0611112222")
