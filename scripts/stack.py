@@ -18,7 +18,7 @@ from pathlib import Path
 
 import requests
 
-from socialmap.settings import secure_dir, secure_file
+from socialmap.settings import secret_from_env, secure_dir, secure_file
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -52,9 +52,9 @@ class StackConfig:
     host: str = "127.0.0.1"
     # Secrets: from the environment, else new for every start. They reach the processes through
     # their environment (readable only by this user), never through a command line.
-    token: str = field(default_factory=lambda: os.environ.get("RASA_TOKEN", "") or "lokaal-" + os.urandom(12).hex())
+    token: str = field(default_factory=lambda: secret_from_env("RASA_TOKEN") or "lokaal-" + os.urandom(12).hex())
     action_token: str = field(
-        default_factory=lambda: os.environ.get("ACTION_SERVER_TOKEN", "") or "acties-" + os.urandom(16).hex()
+        default_factory=lambda: secret_from_env("ACTION_SERVER_TOKEN") or "acties-" + os.urandom(16).hex()
     )
     db_url: str = ""
     tracker_db_url: str = ""

@@ -149,3 +149,16 @@ def test_the_web_server_refuses_to_start_without_a_token(tmp_path: Path) -> None
         [sys.executable, "-m", "web.server"], cwd=ROOT, env=env, capture_output=True, timeout=120
     )
     assert done.returncode != 0 and b"RASA_TOKEN" in done.stderr
+
+
+def test_the_stack_reads_its_secrets_from_files_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("RASA_TOKEN", raising=False)
+    monkeypatch.delenv("ACTION_SERVER_TOKEN", raising=False)
+    (tmp_path / "rasa").write_text("rasa-uit-bestand\n")
+    (tmp_path / "acties").write_text("acties-uit-bestand\n")
+    monkeypatch.setenv("RASA_TOKEN_FILE", str(tmp_path / "rasa"))
+    monkeypatch.setenv("ACTION_SERVER_TOKEN_FILE", str(tmp_path / "acties"))
+    config = _config(tmp_path)
+    assert (config.token, config.action_token) == ("rasa-uit-bestand", "acties-uit-bestand")
+    env = config.environment()
+    assert env["RASA_TOKEN"] == "rasa-uit-bestand" and "RASA_TOKEN_FILE" not in env
