@@ -579,8 +579,11 @@ BIRTH_KEY = (
     r"date\s+of\s+birth|birth\s*date|birthday|born|dob|d\.o\.b\.?|"
     r"(?:ik|hij|zij|ze|moeder|vader|zoon|dochter|man|vrouw)\s+(?:ben|is)\s+van|jarig\s+op|verjaardag)"
 )
+# After a birth word a month and year are enough ("geboren in maart 1942"); a year alone stays.
 BIRTH_BEFORE_RE = re.compile(
-    r"(?<!\[)\b" + BIRTH_KEY + r"(?![a-z])[^\d\n\[]{0,30}?(?P<date>" + DATE + r")", re.IGNORECASE
+    r"(?<!\[)\b" + BIRTH_KEY + r"(?![a-z])[^\d\n\[]{0,30}?(?P<date>" + DATE + r"|" + MONTHS + r"\s+" + _YEAR
+    + r"(?!\d))",
+    re.IGNORECASE,
 )
 BIRTH_AFTER_RE = re.compile(
     r"(?<!\d)(?P<date>" + DATE + r")[^\d\n]{0,12}?\b(?:geboren|born)\b", re.IGNORECASE

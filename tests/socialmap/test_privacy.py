@@ -207,6 +207,7 @@ def test_corpus_files_are_what_the_generator_writes(tmp_path: Path) -> None:
         ("ik ben van 12 maart 1942", "[GEBOORTEDATUM]"),
         ("geboren 1955/03/12", "[GEBOORTEDATUM]"),
         ("born March 12, 1942", "[GEBOORTEDATUM]"),
+        ("ik ben geboren in maart 1942", "[GEBOORTEDATUM]"),
     ],
 )
 def test_every_leaking_class_of_the_security_test_is_redacted(text: str, tag: str) -> None:
