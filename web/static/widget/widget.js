@@ -1044,8 +1044,12 @@
     this.socket = socket;
     socket.on("connect", function () {
       // since/now let the channel send the messages that arrived while this window was closed.
-      var since = typeof self.state.lastBotAt === "number" ? self.state.lastBotAt / 1000 : null;
-      socket.emit("session_request", { session_id: self.state.sessionId, since: since, now: Date.now() / 1000 });
+      var request = { session_id: self.state.sessionId };
+      if (typeof self.state.lastBotAt === "number") {
+        request.since = self.state.lastBotAt / 1000;
+        request.now = Date.now() / 1000;
+      }
+      socket.emit("session_request", request);
     });
     socket.on("staff_typing", function (data) {
       self.showStaffTyping(data && asText(data.staff_name));
