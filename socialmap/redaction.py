@@ -435,10 +435,17 @@ EMAIL_RE = re.compile(
 )
 # A real "@" with a host without a dot ("jan@localhost") is still an address.
 _EMAIL_PLAIN_RE = re.compile(r"(?<![\w.%+\-])" + _LOCAL + r"@" + _LABEL + r"(?![\w\-:/])")
+# Spaces around the dots of a domain ("jan @ ziggo . nl"): only before a common top-level domain,
+# so "jan@gmail.com. Ik kom" does not take the next word along.
+_COMMON_TLDS = r"(?:nl|com|net|org|be|de|eu|info|nu|io|co|uk|fr|biz|me|online|email)"
+_EMAIL_SPACED_RE = re.compile(
+    r"(?<![\w.%+\-])" + _LOCAL + r"\s*@\s*(?:" + _LABEL + r"\s*\.\s*)+" + _COMMON_TLDS + r"(?![\w\-])",
+    re.IGNORECASE,
+)
 
 
 def _candidates_email(text: str) -> Iterable[Found]:
-    for regex in (EMAIL_RE, _EMAIL_PLAIN_RE):
+    for regex in (EMAIL_RE, _EMAIL_PLAIN_RE, _EMAIL_SPACED_RE):
         for m in regex.finditer(text):
             value = m.group(0)
             # A spelled-out "at" needs a spelled-out or real dot domain; "ik ben at home" has none.

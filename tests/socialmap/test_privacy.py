@@ -189,6 +189,7 @@ def test_corpus_files_are_what_the_generator_writes(tmp_path: Path) -> None:
         ("11 12 22 333", "[BSN]"),
         ("jürgen@bücher.de", "[E-MAIL]"),
         ("jan @ gmail.com", "[E-MAIL]"),
+        ("email: jan.jansen @ ziggo . nl", "[E-MAIL]"),
         ("jan at gmail punt com", "[E-MAIL]"),
         ("jan\uff20gmail.com", "[E-MAIL]"),
         ("jan@[192.168.1.1]", "[E-MAIL]"),
