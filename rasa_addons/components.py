@@ -76,7 +76,8 @@ class DomainSpellingNormaliser(GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> DomainSpellingNormaliser:
-        """Return a new normaliser (the word lists are shared per process)."""
+        """Return a new normaliser; reads the shared word lists now, not on the first message."""
+        correct_word("mantelzoger")
         return cls({**cls.get_default_config(), **config})
 
     @staticmethod

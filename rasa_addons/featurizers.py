@@ -82,8 +82,10 @@ class UniversalSentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> UniversalSentenceEncoderFeaturizer:
-        """Return a new featurizer (the encoder itself is shared per process)."""
-        return cls({**cls.get_default_config(), **config}, execution_context.node_name)
+        """Return a new featurizer; loads the shared encoder now, not on a resident's first message."""
+        full = {**cls.get_default_config(), **config}
+        sentence_encoder(int(full["threads"]))
+        return cls(full, execution_context.node_name)
 
     @staticmethod
     def _text(message: Message) -> str | None:
