@@ -527,10 +527,22 @@ _PREFIX_WORDS_TO_DROP = {
 }
 
 
+def _is_place_with_pc4(words: str, number: str) -> bool:
+    """Return True when `words` name a town (Drenthe or elsewhere in NL) and `number` is a four-digit postcode."""
+    if not (len(number) == 4 and number[0] != "0"):
+        return False
+    from socialmap import geo  # lazily: the gazetteer is read once, on the first address-like text
+
+    key = geo.normalise(words)
+    return key in geo.load_gazetteer().by_name or key in geo.dutch_places()
+
+
 def _candidates_address(text: str) -> Iterable[Found]:
     for m in _SUFFIX_ADDRESS_RE.finditer(text):
         street = m.group("street")
         words = street.split()
+        if _is_place_with_pc4(" ".join(w for w in words if w not in _PREFIX_WORDS_TO_DROP), m.group("no")):
+            continue
         number = int(m.group("no"))
         street_word = words[-1]
         # "zomerkamp 2024", "de ring 1990": a lower-case street-like word before a year is not an address.
@@ -546,6 +558,8 @@ def _candidates_address(text: str) -> Iterable[Found]:
         yield Found(ADDRESS, start, m.end(), text[start : m.end()])
     for m in _CONTEXT_ADDRESS_RE.finditer(text):
         street = m.group("street")
+        if _is_place_with_pc4(street, m.group("no")):
+            continue  # "ik woon in Emmen 7811": a town and its postcode area, not a street address
         first = street.split()[0]
         if not first[:1].isupper() and first.lower() not in _SUFFIX_WORDS:
             # "ik woon in 7741 AB": no street; "ik woon al 3 jaar": not capitalised, not a street.

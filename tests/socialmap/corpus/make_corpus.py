@@ -962,6 +962,9 @@ ORDINARY_CLASSES: dict[str, list[str]] = {
         "{pc4}",
         "postcode {pc4}",
         "is er iets in {pc4}?",
+        "ik woon in {town} {pc4}",
+        "Ik woon in {town} {pc4}.",
+        "wij wonen in {town} {pc4} en zoeken hulp",
     ],
     "leeftijden": [
         "ik ben {age}",
