@@ -400,6 +400,9 @@ def test_a_helpdesk_day_with_two_medewerkers_and_two_residents(browser: Browser,
     for context in contexts.values():
         context.set_default_timeout(ANSWER_TIMEOUT_MS)
     keys: dict[str, int] = {}
+    # Every step crosses three processes (browser -> web -> Rasa -> browser); on a busy 2-core machine
+    # that can take longer than Playwright's 5 s default.
+    pw_expect.set_options(timeout=15_000)
     try:
         anja = watched_page(contexts["anja"], watches["anja"])
         anja.add_init_script(RECORD_NOTIFICATIONS)
@@ -607,6 +610,7 @@ def test_a_helpdesk_day_with_two_medewerkers_and_two_residents(browser: Browser,
         )
         assert refused.status == 403
     finally:
+        pw_expect.set_options(timeout=5_000)
         RESULTS.mkdir(exist_ok=True)
         (RESULTS / "staff_key_actions.json").write_text(
             json.dumps({"take_reply_hand_back_key_actions": keys, "total": sum(keys.values())}, indent=2),
