@@ -11,6 +11,8 @@ This module is the last line, in the channel, after Rasa handled a message:
 * **A held conversation is not a void.** While a medewerker holds it the
   assistant is silent, but when the medewerker has been quiet for two
   minutes the resident hears that the message waits for them.
+* **A typed button title is a click.** "Woensdag" typed under the day
+  buttons means what clicking "Woensdag" means.
 * **113 in every state.** A crisis message that got no 113 (the conversation is
   paused because a medewerker holds it, or anything went wrong) gets
   `utter_crisis` at once; a held or waiting ticket is flagged urgent so the
@@ -22,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
@@ -227,3 +230,50 @@ def install_turn_hooks() -> None:
     if _original_prediction_loop is None:
         _original_prediction_loop = MessageProcessor._run_prediction_loop
         MessageProcessor._run_prediction_loop = _prediction_loop_ending_in_listen  # type: ignore[method-assign]
+
+
+# --- a typed button title is a click -----------------------------------------------------
+
+MAX_TITLE_WORDS = 5
+_TITLE_NOISE = re.compile(r"[^\w\s]+", re.UNICODE)
+
+
+def normalise_title(text: str) -> str:
+    """Return a button title or a typed text reduced to lower-case words ("Nee, dank u!" -> "nee dank u")."""
+    return " ".join(_TITLE_NOISE.sub(" ", text).casefold().split())
+
+
+def payload_for_title(text: str, buttons: Iterable[dict[str, Any]]) -> str | None:
+    """Return the payload of the button whose title the resident typed, or None."""
+    typed = normalise_title(text)
+    if not typed:
+        return None
+    for button in buttons:
+        if isinstance(button, dict) and normalise_title(str(button.get("title") or "")) == typed:
+            payload = str(button.get("payload") or "")
+            return payload if payload.startswith("/") else None
+    return None
+
+
+async def typed_button(agent: Any, sender_id: str, text: str) -> str | None:
+    """Return the payload when `text` is the title of a button the assistant just offered ("Woensdag")."""
+    if text.startswith("/") or len(text.split()) > MAX_TITLE_WORDS or agent is None:
+        return None
+    store = getattr(agent, "tracker_store", None)
+    if store is None:
+        return None
+    try:
+        tracker = await store.retrieve(sender_id)
+    except Exception as exc:
+        logger.warning("could not read the tracker for a typed button: %s", type(exc).__name__)
+        return None
+    if tracker is None:
+        return None
+    buttons: list[dict[str, Any]] = []
+    for event in reversed(tracker.events):
+        name = type(event).__name__
+        if name == "UserUttered":
+            break
+        if name == "BotUttered":
+            buttons.extend((getattr(event, "data", None) or {}).get("buttons") or [])
+    return payload_for_title(text, buttons)

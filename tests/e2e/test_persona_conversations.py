@@ -40,7 +40,8 @@ def check_turn(turn: dict[str, Any], answer: list[dict[str, Any]], responses: li
     """Return what is wrong with this answer (empty when all is well)."""
     problems = []
     texts = [str(m.get("text") or "") for m in answer]
-    joined = "\n".join(texts)
+    titles = [str(b.get("title") or "") for m in answer for b in (m.get("buttons") or [])]
+    joined = "\n".join(texts + titles)
     lowered = joined.lower()
     if not answer:
         problems.append("no answer")

@@ -69,3 +69,37 @@ async def test_a_turn_cut_off_by_the_circuit_breaker_still_ends_listening(monkey
     held = _tracker(ConversationPaused(timestamp=1.0), UserUttered("hallo", timestamp=2.0))
     await turn_guard._prediction_loop_ending_in_listen(None, None, held)
     assert held.latest_action_name != "action_listen"  # a held conversation is the medewerker's
+
+
+def test_a_typed_button_title_is_the_button_payload() -> None:
+    buttons = [
+        {"title": "Woensdag", "payload": '/refine_search{"weekday": "woensdag"}'},
+        {"title": "Nee, dank u", "payload": "/deny"},
+        {"title": "Website", "payload": "https://example.org"},
+    ]
+    assert turn_guard.payload_for_title("woensdag", buttons) == '/refine_search{"weekday": "woensdag"}'
+    assert turn_guard.payload_for_title("  Nee dank u!", buttons) == "/deny"
+    assert turn_guard.payload_for_title("nee", buttons) is None  # a part of a title is for the NLU
+    assert turn_guard.payload_for_title("Website", buttons) is None  # only payloads, never links
+    assert turn_guard.payload_for_title("", buttons) is None
+
+
+async def test_typed_button_reads_the_buttons_of_the_last_answer_only() -> None:
+    class Store:
+        def __init__(self, tracker: DialogueStateTracker) -> None:
+            self.tracker = tracker
+
+        async def retrieve(self, sender_id: str) -> DialogueStateTracker:
+            return self.tracker
+
+    class Agent:
+        def __init__(self, tracker: DialogueStateTracker) -> None:
+            self.tracker_store = Store(tracker)
+
+    old = BotUttered("Welke dag?", data={"buttons": [{"title": "Maandag", "payload": "/refine_search"}]})
+    tracker = _tracker(old, UserUttered("maandag"), BotUttered("Wilt u meer?", data={"buttons": [
+        {"title": "Meer", "payload": "/show_more"}]}))
+    agent = Agent(tracker)
+    assert await turn_guard.typed_button(agent, "s-12345678", "meer") == "/show_more"
+    assert await turn_guard.typed_button(agent, "s-12345678", "Maandag") is None
+    assert await turn_guard.typed_button(agent, "s-12345678", "/show_more") is None
