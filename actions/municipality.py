@@ -11,7 +11,6 @@ from rasa_sdk.executor import CollectingDispatcher
 from socialmap.dialogue import municipality_topic
 from socialmap.settings import Deployment, get_settings
 
-
 RESPONSES = {
     "hours": "utter_municipality_hours",
     "address": "utter_municipality_address",
