@@ -128,7 +128,7 @@ def test_the_widget_asks_the_bot_for_its_opening_and_sends_messages_with_the_ses
     page = load()
     open_widget(page)
     page.wait_for_function("window.fakeSocket.emitted.length >= 2")
-    session = page.evaluate("JSON.parse(localStorage.getItem('skw:conversation')).sessionId")
+    session = page.evaluate("JSON.parse(sessionStorage.getItem('skw:conversation')).sessionId")
     assert emitted(page)[0] == ["session_request", {"session_id": session}]
     assert emitted(page)[1] == ["user_uttered", {"message": "/start_conversation", "session_id": session}]
     assert page.evaluate("window.fakeSocket.url") == "http://rasa.test:5005"
