@@ -37,6 +37,7 @@ from socialmap import safety
 logger = logging.getLogger(__name__)
 
 CRISIS_RESPONSE = "utter_crisis"
+DISTRESS_RESPONSE = "utter_distress"
 SILENCE_RESPONSE = "utter_how_can_i_help"
 PAUSED_RESPONSE = "utter_message_passed_on"
 CRISIS_MARKERS = ("113",)
@@ -148,7 +149,8 @@ async def complete_turn(
             paused = tracker.is_paused()
             owed: str | None = None
             if (crisis_text or _is_crisis(text, tracker)) and not _said_113(sent):
-                owed = CRISIS_RESPONSE
+                # Indirect distress gets its own caring answer (with 113 and De Luisterlijn too).
+                owed = DISTRESS_RESPONSE if safety.assess(text) == safety.DISTRESS else CRISIS_RESPONSE
             elif not sent and not paused:
                 owed = SILENCE_RESPONSE
             elif not sent and paused and _staff_quiet(tracker, time.time()):
@@ -165,7 +167,7 @@ async def complete_turn(
         return added
     await send(message)
     added.append(message)
-    if owed == CRISIS_RESPONSE and paused:
+    if owed in (CRISIS_RESPONSE, DISTRESS_RESPONSE) and paused:
         try:
             await asyncio.to_thread(_flag_urgent, sender_id)
         except Exception as exc:

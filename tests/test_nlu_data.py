@@ -22,9 +22,9 @@ ROOT = Path(__file__).resolve().parent.parent
 NLU_DIR = ROOT / "data" / "nlu"
 TEST_SET = ROOT / "tests" / "test_nlu.yml"
 FROZEN_SET = ROOT / "tests" / "eval" / "frozen_test.yml"
-# The lead's file (issue 9) was written from the same intent notes as the frozen set, before
-# anyone checked; its overlap is reported by `make eval` (frozen_in_training_data) instead.
-NOT_CHECKED_FOR_FROZEN_OVERLAP = {"dialogue.yml"}
+# Every training file is checked (the lead reworded the 15 phrasings of dialogue.yml that
+# collided with the frozen set; `make eval` still reports frozen_in_training_data).
+NOT_CHECKED_FOR_FROZEN_OVERLAP: set[str] = set()
 
 # Intents a resident types (docs/ARCHITECTURE.md "Rasa contract"), with the
 # minimum number of training examples each needs.
