@@ -29,6 +29,7 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from socialmap import handoff as hq
+from socialmap.search import parse_age
 from socialmap.settings import Deployment, get_settings
 from socialmap.taxonomy import label
 
@@ -101,12 +102,6 @@ def _float(value: Any) -> float | None:
         return None
 
 
-def _int(value: Any) -> int | None:
-    try:
-        return None if value is None else int(float(value))
-    except (TypeError, ValueError):
-        return None
-
 
 def summary_from(tracker: Tracker, priority: str) -> hq.HandoffSummary:
     """Return the structured summary an employee reads on top of the conversation."""
@@ -119,7 +114,7 @@ def summary_from(tracker: Tracker, priority: str) -> hq.HandoffSummary:
         need_label=_label(slot("need")),
         audience=slot("audience"),
         audience_label=_label(slot("audience")),
-        age=_int(slot("age")),
+        age=parse_age(slot("age")),
         location=slot("place_name") or slot("location"),
         municipality=slot("municipality"),
         place_lat=_float(slot("place_lat")),

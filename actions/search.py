@@ -14,6 +14,7 @@ from socialmap import advice, wishes
 from socialmap.catalog import Catalog
 from socialmap.dialogue import looks_like_place_answer
 from socialmap.geo import Geocoder, get_geocoder, is_ambiguous_place_name, parse_postcode
+from socialmap.search import parse_age
 
 logger = logging.getLogger(__name__)
 
@@ -203,7 +204,7 @@ class ActionSearchServices(Action):
                 float(lat),
                 float(lon),
                 audience=audience,
-                age=int(age) if age is not None else None,
+                age=parse_age(age),
                 weekday=refinements["weekday"],
                 free_only=bool(refinements["free_only"]),
                 activity=activity,

@@ -472,6 +472,26 @@ def search(
 # -------------------------------------------------------------------- CLI
 
 
+_AGE_RE = re.compile(r"\s*(\d{1,3})(?:[.,]0+)?\s*(?:jaar|jr\.?|years?)?(?:\s*oud)?\s*", re.IGNORECASE)
+MAX_AGE = 120
+
+
+def parse_age(raw: object) -> int | None:
+    """Return an age in years from a slot or entity value ("15", 15.0, "15 jaar"), or None when it is not one.
+
+    The model tags numbers in free text; a time ("14:00"), a postcode or any other
+    text must never break a search or pass for an age.
+    """
+    if raw is None or isinstance(raw, bool):
+        return None
+    if isinstance(raw, (int, float)):
+        age = int(raw) if float(raw).is_integer() else None
+    else:
+        m = _AGE_RE.fullmatch(str(raw))
+        age = int(m.group(1)) if m else None
+    return age if age is not None and 0 <= age <= MAX_AGE else None
+
+
 def parse_weekday(raw: str) -> int:
     """Return 0..6 for a Dutch or English weekday name or abbreviation; raise SearchError otherwise."""
     key = raw.strip().lower()

@@ -68,9 +68,12 @@ def suppress(
 
 def label(value: int, hidden: bool, threshold: int = THRESHOLD) -> int | str:
     """Return the value as it may be shown: the count, "<5" for a small hidden one, "x" for another."""
+    # A small count is never shown, whatever the bookkeeping of hidden cells says.
+    if 0 < value < threshold:
+        return f"<{threshold}"
     if not hidden:
         return int(value)
-    return f"<{threshold}" if 0 < value < threshold else HIDDEN
+    return HIDDEN
 
 
 def is_safe(cells: Mapping[Key, int], groups: Iterable[Group], hidden: set[Key], threshold: int = THRESHOLD) -> bool:

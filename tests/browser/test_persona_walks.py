@@ -97,7 +97,9 @@ class Walk:
 
 def jansen(w: Walk) -> bool:
     w.say("goedemorgen")
-    w.say("ik ben sins vorig jaar weduwe en zit veel alleen. is er een koffieochtent hier")
+    asked = w.say("ik ben sins vorig jaar weduwe en zit veel alleen. is er een koffieochtent hier")
+    if any("Gaat het over een van deze" in t for t in asked):
+        w.click("Mensen ontmoeten")  # she takes the offered topic, as a person would
     w.say("zweeloo")
     found = w.cards_seen > 0 and any("koffie" in t.lower() for t in w.shown)
     w.say("nee")

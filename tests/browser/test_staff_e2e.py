@@ -452,7 +452,7 @@ def test_a_helpdesk_day_with_two_medewerkers_and_two_residents(browser: Browser,
         resident_id = ask_for_a_person(chat, "Ik zoek een koffieochtend in Assen")
         keys["take"] = take_with_keyboard(anja, base, resident_id)
         message_box = anja.get_by_label("Uw bericht aan de inwoner")
-        pw_expect(message_box).to_be_focused()
+        pw_expect(message_box).to_be_focused(timeout=20_000)
         ticket_id = anja.url.rsplit("/", 1)[-1].split("#")[0]
         assert (
             anja.request.get(f"{base}/medewerkers/api/tickets/{ticket_id}").json()["conversation_id"]
@@ -537,7 +537,7 @@ def test_a_helpdesk_day_with_two_medewerkers_and_two_residents(browser: Browser,
         pw_expect(bert.locator("#notes")).to_contain_text("Mantelzorger, vraagt om logeeropvang")
         pw_expect(bert.locator("#notes")).to_contain_text("Inwoner klinkt moe")
         bert_box = bert.get_by_label("Uw bericht aan de inwoner")
-        pw_expect(bert_box).to_be_focused()
+        pw_expect(bert_box).to_be_focused(timeout=20_000)
         bert_box.type("Ik ben Bert, de mantelzorgconsulent.")
         bert_box.press("Enter")
         pw_expect(resident_page.locator(".skw-msg--staff").last).to_contain_text("Ik ben Bert")

@@ -12,6 +12,7 @@ import asyncio
 import dataclasses
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -286,6 +287,7 @@ def scale_env(
         "LOCK_STORE_DB": "1",
         "ACTION_ENDPOINT_URL": "http://127.0.0.1:1/webhook",
         # endpoints.yml names the event broker too (signals); these tests never connect to it.
+        "ACTION_SERVER_TOKEN": "scale-test-" + uuid.uuid4().hex,
         "EVENT_BROKER_TYPE": "sql",
         "EVENT_BROKER_URL": "sqlite://",
     }

@@ -638,3 +638,14 @@ def test_cli_bad_day_exits_2(
 ) -> None:
     assert run(["search", "--near", "Assen", "--day", "blauwdag"], catalog_url) == 2
     assert "Onbekende dag" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("raw", "age"),
+    [("15", 15), (15.0, 15), ("15 jaar", 15), ("81 jaar oud", 81), ("14:00", None), ("7811", None),
+     ("\\b[1-9][0-9]{3}\\b", None), ("", None), (None, None), (True, None), (15.5, None), ("-3", None)],
+)
+def test_an_age_is_a_whole_number_of_years_or_nothing(raw: object, age: int | None) -> None:
+    from socialmap.search import parse_age
+
+    assert parse_age(raw) == age

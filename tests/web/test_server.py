@@ -218,6 +218,7 @@ async def test_staff_console_is_mounted_with_security_headers(settings: Settings
 def test_python_m_web_server_serves_and_prints_its_url(settings: Settings) -> None:
     port = free_port()
     env = dict(os.environ, WEB_PORT=str(port), WEB_HOST="127.0.0.1", RASA_URL=RASA, PYTHONPATH=str(ROOT))
+    env["RASA_TOKEN"] = "test-" + os.urandom(8).hex()  # the web process refuses to start without one
     env["SOCIALMAP_DEPLOYMENT"] = str(settings.deployment_file)
     proc = subprocess.Popen(
         [sys.executable, "-m", "web.server"],
