@@ -114,7 +114,19 @@ class ActionHandleFallback(Action):
     ) -> list[EventType]:
         if fallback_ran_this_turn(tracker.events):
             return []
+        place = _place_in_message(tracker)
+        if place and tracker.get_slot("need"):
+            # "en in Pesse?" during a search: unsure of the words, sure of the place - search there.
+            return [SlotSet("location", place), FollowupAction("location_form")]
         return _unsure(dispatcher, tracker)
+
+
+def _place_in_message(tracker: Tracker) -> str | None:
+    """Return the place or postcode the entity ruler found in the latest message, if any."""
+    for entity in (tracker.latest_message or {}).get("entities") or []:
+        if entity.get("entity") in ("location", "postcode") and entity.get("value"):
+            return str(entity["value"])
+    return None
 
 
 class ActionDefaultFallback(Action):

@@ -182,3 +182,21 @@ def test_last_bot_response_is_the_one_before_the_current_message() -> None:
     events = [user_event("a", "greet"), bot("utter_greet"), user_event("b", "thanks"), bot("utter_thanks")]
     assert last_bot_response(events + [user_event("nee", "deny")]) == "utter_thanks"
     assert last_bot_response([user_event("nee", "deny")]) is None
+
+
+async def test_unsure_words_but_a_known_place_during_a_search_searches_there() -> None:
+    tracker = make_tracker({"need": "volunteer"}, intent="nlu_fallback", text="en in Pesse?")
+    tracker.latest_message["entities"] = [{"entity": "location", "value": "Pesse", "start": 6, "end": 11}]
+    responses, events = await run(ActionHandleFallback, tracker)
+    assert responses == []
+    assert [(e["event"], e.get("name"), e.get("value")) for e in events] == [
+        ("slot", "location", "Pesse"),
+        ("followup", "location_form", None),
+    ]
+
+
+async def test_a_place_without_a_search_is_still_unsure() -> None:
+    tracker = make_tracker(intent="nlu_fallback", text="en in Pesse?")
+    tracker.latest_message["entities"] = [{"entity": "location", "value": "Pesse"}]
+    responses, _ = await run(ActionHandleFallback, tracker)
+    assert responses == ["utter_unsure"]
