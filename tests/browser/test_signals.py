@@ -105,7 +105,9 @@ def test_rest_conversations_appear_counted_and_suppressed_within_seconds(stack: 
         if counted.get(gap_place) not in (0, "<5", "x") or time.monotonic() > deadline:
             break
         time.sleep(0.5)
-    assert isinstance(counted[gap_place], int) and counted[gap_place] >= 5, counted
+    # Shown, or hidden as "x" when other conversations in the shared test stack made a sibling
+    # village small (complementary suppression); never "<5" or 0 after five conversations.
+    assert counted[gap_place] == "x" or (isinstance(counted[gap_place], int) and counted[gap_place] >= 5), counted
     gaps = [g for g in data["gaps"] if g["woonplaats"] == gap_place and g["need"] == "youth"]
     assert gaps and gaps[0]["count"] >= 5, data["gaps"]
     assert f"in {gap_place}:" in gaps[0]["text"] and "niets binnen 10 km" in gaps[0]["text"]
