@@ -83,11 +83,13 @@ browser-deps: ## Debian chromium for the browser tests (installed when missing)
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) || \
 		{ echo "error: could not install chromium (needs root and Debian's package registry)"; exit 1; }; }
 
-scale-deps: ## Debian postgresql and redis-server for the scale-out tests (installed when missing)
-	@{ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && command -v redis-server >/dev/null 2>&1; } || { \
-		echo "==> installing Debian postgresql and redis-server"; \
-		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql redis-server) || \
-		{ echo "error: could not install postgresql/redis-server (needs root and Debian's package registry)"; exit 1; }; }
+scale-deps: ## Debian postgresql, redis-server, nginx and rabbitmq-server for the scale-out tests (installed when missing)
+	@{ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && command -v redis-server >/dev/null 2>&1 \
+		&& { command -v nginx || test -x /usr/sbin/nginx; } >/dev/null 2>&1 \
+		&& { command -v rabbitmq-server || test -x /usr/sbin/rabbitmq-server; } >/dev/null 2>&1; } || { \
+		echo "==> installing Debian postgresql, redis-server, nginx and rabbitmq-server"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql redis-server nginx-light rabbitmq-server) || \
+		{ echo "error: could not install postgresql/redis-server/nginx/rabbitmq-server (needs root and Debian's package registry)"; exit 1; }; }
 
 pytest: setup $(MODEL_STAMP) browser-deps scale-deps
 	$(PY) -m pytest -p no:cacheprovider
