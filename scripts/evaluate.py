@@ -77,6 +77,8 @@ class Prediction:
     example: Example
     intent: str
     confidence: float
+    # The model's best non-fallback guesses (intent, confidence), best first.
+    ranking: tuple[tuple[str, float], ...] = ()
 
 
 def strip_markup(text: str) -> str:
@@ -177,6 +179,39 @@ def score(predictions: Sequence[Prediction]) -> dict[str, Any]:
             p.intent == CRISIS_INTENT and p.example.intent != CRISIS_INTENT for p in predictions
         ),
     }
+
+
+SWEEP_THRESHOLDS = (0.25, 0.3, 0.35, 0.4, 0.45, 0.5)
+AMBIGUITY_THRESHOLD = 0.05
+
+
+def with_fallback_threshold(predictions: Sequence[Prediction], threshold: float) -> list[Prediction]:
+    """Return the predictions as a FallbackClassifier with `threshold` would have made them.
+
+    The safety net's crisis and distress answers stay; any other answer is the model's best guess unless
+    it is below the threshold or within the ambiguity margin of the second guess.
+    """
+    swept = []
+    for p in predictions:
+        if p.intent in SAFETY_INTENTS or not p.ranking:
+            swept.append(p)
+            continue
+        best, confidence = p.ranking[0]
+        second = p.ranking[1][1] if len(p.ranking) > 1 else 0.0
+        unsure = confidence < threshold or confidence - second < AMBIGUITY_THRESHOLD
+        swept.append(Prediction(p.example, FALLBACK_INTENT if unsure else best.split("/")[0], confidence, p.ranking))
+    return swept
+
+
+def sweep_lines(prefix: str, predictions: Sequence[Prediction]) -> list[str]:
+    """Return macro-F1, accuracy and fallback rate at each fallback threshold (for dev and CV only)."""
+    lines = []
+    for threshold in SWEEP_THRESHOLDS:
+        figures = score(with_fallback_threshold(predictions, threshold))
+        lines.append(f"{prefix}_sweep_t{threshold:.2f}: macro_f1 {figures['macro_f1']:.4f} "
+                     f"accuracy {figures['accuracy']:.4f} fallback {figures['fallback_rate']:.4f} "
+                     f"crisis_recall {figures['crisis_recall'] or 0:.4f}")
+    return lines
 
 
 def check_bars(frozen: dict[str, Any], cv: dict[str, Any] | None) -> list[str]:
@@ -303,7 +338,10 @@ def predict(model: Path, examples: Sequence[Example], workdir: Path) -> tuple[li
     run_measured([sys.executable, "-m", "scripts.evaluate", "_predict", str(model), str(texts), str(answers)],
                  log=workdir / "predict.log")
     data = json.loads(answers.read_text(encoding="utf-8"))
-    predictions = [Prediction(e, a["intent"], a["confidence"]) for e, a in zip(examples, data["answers"], strict=True)]
+    predictions = [
+        Prediction(e, a["intent"], a["confidence"], tuple((str(n), float(c)) for n, c in a.get("ranking", ())))
+        for e, a in zip(examples, data["answers"], strict=True)
+    ]
     return predictions, data["cost"]
 
 
@@ -325,7 +363,11 @@ def _predict_worker(model: str, texts_path: str, answers_path: str) -> int:
             result = await agent.parse_message(text)
             latencies.append((time.perf_counter() - begin) * 1000)
             intent = result.get("intent") or {}
-            answers.append({"intent": intent.get("name") or "", "confidence": float(intent.get("confidence") or 0)})
+            # The model's own best guesses under the fallback, for the threshold sweep.
+            ranking = [(str(r.get("name")), float(r.get("confidence") or 0))
+                       for r in result.get("intent_ranking") or [] if r.get("name") != FALLBACK_INTENT][:3]
+            answers.append({"intent": intent.get("name") or "", "confidence": float(intent.get("confidence") or 0),
+                            "ranking": ranking})
         return answers, latencies
 
     answers, latencies = asyncio.run(parse_all())
@@ -377,6 +419,7 @@ def cross_validate(
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         results = list(pool.map(run_fold, prepared))
     predictions = [p for fold_predictions, _ in results for p in fold_predictions]
+    _print(sweep_lines("cv", predictions))
     costs = [trained for _, trained in results]
     cost = {
         "train_s_mean": sum(c["train_s"] for c in costs) / len(costs),
@@ -444,6 +487,7 @@ def main(argv: list[str] | None = None) -> int:
                         f"{prefix}_unseen_accuracy: {unseen_figures['accuracy']:.4f}"])
             _print(_cost_lines(f"{prefix}_serve", cost))
             if args.dev:
+                _print(sweep_lines(prefix, predictions))
                 for p in predictions:
                     if p.intent != p.example.intent:
                         print(f"dev_error: {p.example.intent} -> {p.intent} ({p.confidence:.2f}): {p.example.text}")
