@@ -66,7 +66,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
-from socketio import AsyncServer
+from socketio import AsyncRedisManager, AsyncServer
 
 from rasa_addons import logging_filter, turn_guard
 from rasa_addons.live_chat import LiveChat
@@ -621,15 +621,25 @@ class RedactingSocketIOInput(SocketIOInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """Return the socket.io blueprint (same events as Rasa's, with our checks)."""
+        # With several Rasa replicas every emit goes through Redis (python-socketio's own manager),
+        # so a staff message appended on any replica reaches the window connected to another.
+        redis_url = get_settings().socketio_redis_url
+        manager = {"client_manager": AsyncRedisManager(redis_url, channel="socialmap-socketio")} if redis_url else {}
         # Only the configured origins: never "*" and never [] (which switches the check off).
         sio = AsyncServer(
-            async_mode="sanic", cors_allowed_origins=self.allowed_origins or ["http://127.0.0.1"]
+            async_mode="sanic", cors_allowed_origins=self.allowed_origins or ["http://127.0.0.1"], **manager
         )
         webhook = _RememberingSocketBlueprint(self, sio, self.socketio_path, "socketio_webhook", __name__)
         self.sio = sio
         # Presence, missed messages, typing and CSAT for the live chat with a medewerker.
         live_chat = LiveChat.install(
-            sio, webhook, self.namespace, lambda: _agent_of(self.app), bot_uttered_payload, self.bot_message_evt
+            sio,
+            webhook,
+            self.namespace,
+            lambda: _agent_of(self.app),
+            bot_uttered_payload,
+            self.bot_message_evt,
+            redis_url=redis_url,
         )
 
         @webhook.route("/", methods=["GET"])

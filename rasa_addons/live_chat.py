@@ -7,8 +7,10 @@ calls `session_started` after `session_confirm` and `disconnected` on disconnect
   process's memory (the sockets live here too), so the staff console can show
   whether the resident is still there and since when they are gone:
   `GET /webhooks/socketio/presence?token=...&ids=a,b`. Nothing is written to a
-  database for it. With several Rasa replicas the console must ask each replica
-  (sticky sessions keep a conversation's sockets on one).
+  database for it. With several Rasa replicas (`SOCKETIO_REDIS_URL` set) each window is
+  also a member of a Redis sorted set per conversation, refreshed by its replica every
+  few seconds, so any replica answers for every window; a killed replica's windows
+  count as gone once their heartbeat is older than `STALE_SECONDS`.
 * **Missed messages.** A widget that reconnects sends `since` (when, by its own clock,
   the last bot message arrived) and `now` (its clock at the request); the difference
   with this server's clock converts `since`. Bot messages stored after that moment (a
@@ -47,6 +49,10 @@ MAX_REPLAY = 50
 MAX_PRESENCE_IDS = 200
 # How long a resident counts as typing after the widget last said so.
 TYPING_SECONDS = 6.0
+# With several replicas: how often a replica tells Redis its windows are still there, and
+# after how long without that a window counts as gone (its replica was killed).
+HEARTBEAT_SECONDS = 5.0
+STALE_SECONDS = 3 * HEARTBEAT_SECONDS
 
 
 def _iso(moment: float | None) -> str | None:
@@ -98,6 +104,92 @@ class PresenceBook:
         return {"online": online, "last_seen": _iso(entry["last_seen"]), "typing": typing}
 
 
+class SharedPresence:
+    """Presence and typing in Redis, so every Rasa replica sees the windows of every other.
+
+    Per conversation: a sorted set of its sockets (score: the last heartbeat of the replica
+    holding it) and a hash with `last_seen` and `typing_at`. Keys expire a day after the last
+    change; the staff console only asks about conversations that are in the queue now.
+    """
+
+    PREFIX = "socialmap:presence:"
+    KEEP_SECONDS = 24 * 3600
+
+    def __init__(self, url: str) -> None:
+        from redis import asyncio as aioredis
+
+        self.redis = aioredis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+
+    def _keys(self, conversation_id: str) -> tuple[str, str]:
+        return f"{self.PREFIX}{conversation_id}:sockets", f"{self.PREFIX}{conversation_id}"
+
+    async def connected(self, conversation_id: str, sid: str, now: float | None = None) -> None:
+        moment = now if now is not None else time.time()
+        sockets, info = self._keys(conversation_id)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.zadd(sockets, {sid: moment})
+            pipe.hset(info, mapping={"last_seen": moment})
+            pipe.expire(sockets, self.KEEP_SECONDS)
+            pipe.expire(info, self.KEEP_SECONDS)
+            await pipe.execute()
+
+    async def disconnected(self, conversation_id: str, sid: str, now: float | None = None) -> None:
+        moment = now if now is not None else time.time()
+        sockets, info = self._keys(conversation_id)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.zrem(sockets, sid)
+            pipe.hset(info, mapping={"last_seen": moment, "typing_at": 0})
+            pipe.expire(info, self.KEEP_SECONDS)
+            await pipe.execute()
+
+    async def typing(self, conversation_id: str, now: float | None = None) -> None:
+        moment = now if now is not None else time.time()
+        _, info = self._keys(conversation_id)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hset(info, mapping={"last_seen": moment, "typing_at": moment})
+            pipe.expire(info, self.KEEP_SECONDS)
+            await pipe.execute()
+
+    async def heartbeat(self, sessions: dict[str, str], now: float | None = None) -> None:
+        """Mark the sockets this replica holds (socket id -> conversation id) as still there."""
+        if not sessions:
+            return
+        moment = now if now is not None else time.time()
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for sid, conversation_id in sessions.items():
+                sockets, _ = self._keys(conversation_id)
+                pipe.zadd(sockets, {sid: moment})
+                pipe.expire(sockets, self.KEEP_SECONDS)
+            await pipe.execute()
+
+    async def snapshots(self, ids: list[str], now: float | None = None) -> dict[str, dict[str, Any]]:
+        """Return {id: {online, last_seen, typing}} as PresenceBook.snapshot does, for every replica."""
+        moment = now if now is not None else time.time()
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for conversation_id in ids:
+                sockets, info = self._keys(conversation_id)
+                pipe.zcount(sockets, moment - STALE_SECONDS, "+inf")
+                pipe.zrevrange(sockets, 0, 0, withscores=True)
+                pipe.hmget(info, ["last_seen", "typing_at"])
+            answers = await pipe.execute()
+        result: dict[str, dict[str, Any]] = {}
+        for i, conversation_id in enumerate(ids):
+            live, newest, (last_seen_raw, typing_raw) = answers[3 * i : 3 * i + 3]
+            seen = [float(last_seen_raw)] if last_seen_raw is not None else []
+            seen += [float(score) for _, score in newest]  # a killed replica's last heartbeat
+            typing_at = float(typing_raw or 0)
+            online = int(live) > 0
+            result[conversation_id] = {
+                "online": online,
+                "last_seen": _iso(max(seen)) if seen else None,
+                "typing": online and typing_at > 0 and moment - typing_at <= TYPING_SECONDS,
+            }
+        return result
+
+    async def close(self) -> None:
+        await self.redis.close()
+
+
 @lru_cache(maxsize=1)
 def _queue() -> hq.HandoffQueue:
     return hq.HandoffQueue(db_url=get_settings().db_url)
@@ -111,7 +203,7 @@ def _api_token() -> str:
 
 
 class LiveChat:
-    """Per-process bookkeeping of which socket belongs to which conversation."""
+    """Per-process bookkeeping of which socket belongs to which conversation (and, shared, in Redis)."""
 
     def __init__(
         self,
@@ -121,6 +213,7 @@ class LiveChat:
         payload: Callable[[dict[str, Any]], dict[str, Any]],
         bot_message_evt: str = "bot_uttered",
         queue: Callable[[], hq.HandoffQueue] = _queue,
+        shared: SharedPresence | None = None,
     ) -> None:
         self.sio = sio
         self.namespace = namespace
@@ -130,6 +223,27 @@ class LiveChat:
         self.queue = queue
         self.sessions: dict[str, str] = {}  # socket id -> conversation id
         self.presence = PresenceBook()
+        self.shared = shared
+        self._heartbeat: asyncio.Task[None] | None = None
+
+    async def _share(self, change: str, *args: Any) -> None:
+        """Write a presence change (a SharedPresence method) to Redis too; a Redis hiccup never breaks the chat."""
+        if self.shared is None:
+            return
+        if self._heartbeat is None or self._heartbeat.done():
+            self._heartbeat = asyncio.get_running_loop().create_task(self._beat())
+        try:
+            await getattr(self.shared, change)(*args)
+        except Exception as exc:
+            logger.warning("shared presence not written: %s", type(exc).__name__)
+
+    async def _beat(self) -> None:
+        while self.shared is not None:
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+            try:
+                await self.shared.heartbeat(dict(self.sessions))
+            except Exception as exc:
+                logger.warning("presence heartbeat failed: %s", type(exc).__name__)
 
     @classmethod
     def install(
@@ -140,9 +254,14 @@ class LiveChat:
         agent: Callable[[], Any],
         payload: Callable[[dict[str, Any]], dict[str, Any]],
         bot_message_evt: str = "bot_uttered",
+        redis_url: str = "",
     ) -> LiveChat:
-        """Return the live chat helper with its socket events and the staff-typing route registered."""
-        live = cls(sio, namespace, agent, payload, bot_message_evt)
+        """Return the live chat helper with its socket events and the staff-typing route registered.
+
+        With `redis_url` presence and typing are kept in Redis as well, for every replica.
+        """
+        shared = SharedPresence(redis_url) if redis_url else None
+        live = cls(sio, namespace, agent, payload, bot_message_evt, shared=shared)
 
         @sio.on("user_typing", namespace=namespace)
         async def user_typing(sid: str, data: Any = None) -> None:
@@ -158,7 +277,7 @@ class LiveChat:
 
         @webhook.route("/presence", methods=["GET"])
         async def presence(request: Request) -> HTTPResponse:
-            return live.presence_answer(request)
+            return await live.presence_answer(request)
 
         return live
 
@@ -177,8 +296,10 @@ class LiveChat:
             return
         if previous is not None:
             self.presence.disconnected(previous)
+            await self._share("disconnected", previous, sid)
         self.sessions[sid] = conversation_id
         self.presence.connected(conversation_id)
+        await self._share("connected", conversation_id, sid)
         await self.replay(sid, conversation_id, data)
 
     async def disconnected(self, sid: str) -> None:
@@ -186,6 +307,7 @@ class LiveChat:
         conversation_id = self.sessions.pop(sid, None)
         if conversation_id is not None:
             self.presence.disconnected(conversation_id)
+            await self._share("disconnected", conversation_id, sid)
 
     async def replay(self, sid: str, conversation_id: str, data: Any) -> None:
         """Send this window the bot messages stored after the `since` timestamp it gave."""
@@ -217,6 +339,7 @@ class LiveChat:
         conversation_id = self.sessions.get(sid)
         if conversation_id is not None:
             self.presence.typing(conversation_id)
+            await self._share("typing", conversation_id)
 
     async def csat(self, sid: str, data: Any) -> None:
         """Store the resident's satisfaction score and tell the window whether it was kept."""
@@ -234,11 +357,16 @@ class LiveChat:
         supplied = request.args.get("token") or ""
         return bool(expected) and hmac.compare_digest(supplied.encode(), expected.encode())
 
-    def presence_answer(self, request: Request) -> HTTPResponse:
+    async def presence_answer(self, request: Request) -> HTTPResponse:
         """Return the presence of the conversations in `ids` (comma separated; for the staff console)."""
         if not self._authorised(request):
             return response.json({"error": "not authorised"}, status=401)
         ids = [i for i in (request.args.get("ids") or "").split(",") if i][:MAX_PRESENCE_IDS]
+        if self.shared is not None:
+            try:
+                return response.json({"presence": await self.shared.snapshots(ids)})
+            except Exception as exc:  # Redis away: this replica's own windows are better than nothing
+                logger.warning("shared presence not read: %s", type(exc).__name__)
         return response.json({"presence": {cid: self.presence.snapshot(cid) for cid in ids}})
 
     async def staff_typing(self, request: Request) -> HTTPResponse:

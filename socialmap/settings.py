@@ -221,6 +221,8 @@ class Settings:
     action_timeout_s: float
     # Shared secret the action server requires on every call (header X-Action-Token); "" = not set.
     action_token: str = ""
+    # Redis URL shared by several Rasa replicas (socket.io's message queue, live-chat presence); "" = one process.
+    socketio_redis_url: str = ""
 
     @property
     def deployment(self) -> Deployment:
@@ -257,4 +259,5 @@ def get_settings() -> Settings:
         staff_cookie_secure=_env_bool("STAFF_COOKIE_SECURE", False),
         action_timeout_s=_env_float("ACTION_TIMEOUT_S", 4.0),
         action_token=secret_from_env("ACTION_SERVER_TOKEN"),
+        socketio_redis_url=_env("SOCKETIO_REDIS_URL", ""),
     )
