@@ -167,3 +167,24 @@ class ActionDefaultFallback(Action):
         if intent == "goodbye":
             return _leave_form(tracker)
         return []
+
+
+class ActionLocationDenied(Action):
+    """A "nee" while the assistant asks where to search.
+
+    After "Bedoelt u Nietap?" a "nee" means "not that place", not "stop": ask for the
+    place once more and keep the form. A second "nee" (or one to the plain question) stops.
+    """
+
+    def name(self) -> str:
+        return "action_location_denied"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        if last_bot_message(tracker.events).get("utter_action") == "utter_location_suggestion":
+            dispatcher.utter_message(response="utter_location_other_place")
+            return []
+        dispatcher.utter_message(response="utter_anything_else")
+        return _leave_form(tracker)
+

@@ -8,7 +8,7 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.fallback import ActionDefaultFallback, ActionHandleFallback, last_bot_response
+from actions.fallback import ActionDefaultFallback, ActionHandleFallback, ActionLocationDenied, last_bot_response
 from tests.actions.helpers import make_tracker, user_event
 
 DOMAIN: dict[str, Any] = {
@@ -103,6 +103,25 @@ async def test_yes_to_a_suggested_place_fills_the_place_and_goes_on() -> None:
         {k: e.get(k) for k in ("event", "name", "value")} for e in events
     ]
     assert events[-1]["event"] == "followup" and events[-1]["name"] == "location_form"
+
+
+async def test_no_to_a_suggested_place_asks_for_the_place_again_and_keeps_the_form() -> None:
+    earlier = [user_event("Nietapp", "inform"), bot("utter_location_suggestion", suggestion="Nietap")]
+    tracker = make_tracker(events=earlier, intent="deny", text="nee")
+    tracker.active_loop = {"name": "location_form"}
+    responses, events = await run(ActionLocationDenied, tracker)
+    assert responses == ["utter_location_other_place"]
+    assert events == []
+
+
+@pytest.mark.parametrize("question", ["utter_location_other_place", "utter_ask_location", None])
+async def test_no_to_the_question_where_stops_the_search(question: str | None) -> None:
+    earlier = [user_event("ik zoek een koffieochtend", "find_meeting_place"), bot(question)] if question else []
+    tracker = make_tracker(events=earlier, intent="deny", text="nee")
+    tracker.active_loop = {"name": "location_form"}
+    responses, events = await run(ActionLocationDenied, tracker)
+    assert responses == ["utter_anything_else"]
+    assert [(e["event"], e.get("name")) for e in events][0] == ("active_loop", None)
 
 
 @pytest.mark.parametrize(

@@ -77,6 +77,23 @@ def test_asking_why_in_the_form_explains_and_asks_again(stack: Any, sender: str)
     assert any(isinstance(m.get("custom"), dict) for m in answer) or "Hoogeveen" in text_of(answer)
 
 
+@pytest.mark.parametrize(("typed", "meant"), [("Wstrbrk", "Westerbork"), ("Nitp", "Nietap")])
+def test_nee_to_a_suggested_place_asks_again_and_the_search_goes_on(
+    stack: Any, sender: str, typed: str, meant: str
+) -> None:
+    stack.send(sender, "ik zoek een koffieochtend")
+    assert "Bedoelt u" in text_of(stack.send(sender, typed))
+    answer = stack.send(sender, "nee")
+    assert turn_responses(stack, sender) == ["utter_location_other_place"], text_of(answer)
+    assert slots(stack, sender).get("requested_slot") == "location"
+    found = stack.send(sender, meant)
+    assert any(isinstance(m.get("custom"), dict) for m in found) or meant in text_of(found), text_of(found)
+    # a second "nee" to the plain question stops the search, the conversation lives on
+    stack.send(sender, "ik zoek vrijwilligerswerk")
+    stack.send(sender, "nee")
+    assert turn_responses(stack, sender) == ["utter_anything_else"]
+
+
 def test_goodbye_in_the_middle_of_the_form_says_goodbye(stack: Any, sender: str) -> None:
     stack.send(sender, "ik zoek een eettafel")
     stack.send(sender, "doei")
