@@ -593,6 +593,14 @@ def question_kind(text: str) -> str:
     return ""
 
 
+WEEKEND = (5, 6)
+WORKDAYS = (0, 1, 2, 3, 4)
+_DAY_GROUPS = (
+    (re.compile(r"\b(?:weekend|weekeinde|weekends|zaterdag\s+(?:of|en)\s+zondag)\b"), WEEKEND),
+    (re.compile(r"\b(?:doordeweeks|door\s+de\s+week|werkdag(?:en)?|doordeweekse)\b"), WORKDAYS),
+)
+
+
 def weekday_in(text: str) -> int | None:
     """Return the weekday (0 = Monday) named in a question ('op vrijdag', 'vrijdags'), or None."""
     for word in re.findall(r"[a-z]+", text.lower()):
@@ -602,6 +610,26 @@ def weekday_in(text: str) -> int | None:
     return None
 
 
+def weekdays_in(text: str) -> tuple[int, ...]:
+    """Return the days a question asks about: one named day, the weekend, workdays, or none."""
+    low = text.lower()
+    for pattern, days in _DAY_GROUPS:
+        if pattern.search(low):
+            return days
+    day = weekday_in(low)
+    return () if day is None else (day,)
+
+
+def _days_phrase(days: tuple[int, ...]) -> str:
+    """Return 'zaterdag en zondag', 'maandag tot en met vrijdag' or one day name, for a sentence."""
+    if days == WEEKEND:
+        return "zaterdag en zondag"
+    if days == WORKDAYS:
+        return "maandag tot en met vrijdag"
+    return " en ".join(WEEKDAYS_NL[d] for d in days)
+
+
+_ORDINALS = {"eerste": 0, "1e": 0, "tweede": 1, "2e": 1, "derde": 2, "3e": 2, "laatste": -1}
 _NAME_STOP = frozenset(wishes.STOP_WORDS | {"voor", "bij", "het", "de", "een", "van", "in", "op", "ook", "dat", "die"})
 
 
@@ -609,7 +637,15 @@ def pick_shown(shown_ids: list[str], text: str, names: dict[str, str], page_size
     """Return the id of the card a question is about: the one it names, else the first of the last page."""
     if not shown_ids:
         return None
-    words = {w for w in fold_words(text).split() if len(w) >= 3 and w not in _NAME_STOP}
+    page_start = ((len(shown_ids) - 1) // page_size) * page_size
+    page = shown_ids[page_start:]
+    folded = fold_words(text).split()
+    for word in folded:
+        # "is het tweede ook ...": a card by its place on the last page shown
+        position = _ORDINALS.get(word)
+        if position is not None and (position < len(page) or position == -1):
+            return page[position]
+    words = {w for w in folded if len(w) >= 3 and w not in _NAME_STOP}
     best, best_score = None, 0
     for service_id in reversed(shown_ids):  # the latest cards win a tie
         name_words = set(fold_words(names.get(service_id, "")).split()) - _NAME_STOP
@@ -618,7 +654,7 @@ def pick_shown(shown_ids: list[str], text: str, names: dict[str, str], page_size
             best, best_score = service_id, score
     if best is not None:
         return best
-    return shown_ids[((len(shown_ids) - 1) // page_size) * page_size]
+    return shown_ids[page_start]
 
 
 @dataclass(frozen=True)
@@ -645,8 +681,8 @@ def answer_about(
     route = f"https://www.openstreetmap.org/directions?to={lat:.6f},{lon:.6f}" if lat is not None else ""
     name = entry["name"]
     base = {"name": name, "contact": contact}
-    day = weekday if weekday is not None else weekday_in(text)
-    kind = "day" if day is not None else question_kind(text)
+    asked = (weekday,) if weekday is not None else weekdays_in(text)
+    kind = "day" if asked else question_kind(text)
     if kind in ("day", "when"):
         open_days = open_weekdays(rules)
         if not open_days:
@@ -655,11 +691,13 @@ def answer_about(
             return Answer("when", {**base, "when": opening_text(rules)})
         if kind == "when":
             return Answer("when", {**base, "when": opening_text(rules)})
-        assert day is not None
+        # "ook in het weekend?": the first asked day it is open answers; closed on all of them says so.
+        day = next((d for d in asked if hours_on(rules, d)), None)
+        if day is None:
+            values = {**base, "day": _days_phrase(asked)}
+            return Answer("closed_on_day", {**values, "days": days_text(open_days)})
         hours = hours_on(rules, day)
         values = {**base, "day": WEEKDAYS_NL[day]}
-        if not hours:
-            return Answer("closed_on_day", {**values, "days": days_text(open_days)})
         first = hours[0]
         if first.opens is None and first.closes is None:
             return Answer("open_on_day_all_day", values)

@@ -244,6 +244,25 @@ def test_answers_about_a_shown_card_come_from_the_catalog(demo: Catalog) -> None
     assert signup is not None and signup.kind == "signup" and signup.values["application"]
 
 
+def test_a_question_about_several_days_answers_for_the_first_open_one(demo: Catalog) -> None:
+    loods = _shown_loods(demo)[0]
+    weekend = advice.answer_about(loods, "is het eerste ook in het weekend?", catalog=demo)
+    assert weekend is not None and weekend.kind == "closed_on_day"
+    assert weekend.values["day"] == "zaterdag en zondag" and weekend.values["days"] == "wo en vr"
+    workdays = advice.answer_about(loods, "kan ik er doordeweeks heen?", catalog=demo)
+    assert workdays is not None and workdays.kind == "open_on_day" and workdays.values["day"] == "woensdag"
+    assert advice.weekdays_in("is er iets op zaterdag of zondag") == (5, 6)
+    assert advice.weekdays_in("vrijdags") == (4,) and advice.weekdays_in("kost dat iets") == ()
+
+
+def test_a_card_can_be_named_by_its_place_on_the_page() -> None:
+    names = {"a": "Koffie A", "b": "Koffie B", "c": "Koffie C", "d": "Eettafel D", "e": "Inloop E"}
+    assert advice.pick_shown(["a", "b", "c"], "is het tweede gratis?", names) == "b"
+    assert advice.pick_shown(["a", "b", "c"], "en de laatste?", names) == "c"
+    assert advice.pick_shown(["a", "b", "c", "d", "e"], "het eerste", names) == "d"  # the last page: d, e
+    assert advice.pick_shown(["a", "b"], "het derde", names) == "a"  # no third card: the first one
+
+
 def test_a_question_without_a_name_is_about_the_first_card_of_the_last_page() -> None:
     names = {"a": "Koffie A", "b": "Koffie B", "c": "Koffie C", "d": "Eettafel D"}
     assert advice.pick_shown(["a", "b", "c", "d"], "kost dat iets?", names) == "d"
