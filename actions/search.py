@@ -232,9 +232,9 @@ class ActionSearchServices(Action):
         else:
             if found.wish_found is False and found.wish:
                 dispatcher.utter_message(response="utter_wish_not_found", wish=found.wish, place_name=place_name)
-            day = refinements["weekday"] or ""
+            day = advice.day_phrase(refinements["weekday"])
             if found.relaxed:
-                dispatcher.utter_message(response=RELAXED_RESPONSES[found.relaxed], day=str(day).lower())
+                dispatcher.utter_message(response=RELAXED_RESPONSES[found.relaxed], day=day)
             elif found.wish_found is False:
                 pass  # the wish line already introduced the alternatives
             elif found.national:

@@ -20,13 +20,18 @@ from socialmap.schedule import clock_text, days_text, hours_on, open_weekdays, o
 from socialmap.search import (
     DEFAULT_RADIUS_KM,
     MAX_PAGE_SIZE,
+    WEEKEND,
     WIDEN_STEPS_KM,
+    WORKDAYS,
     SearchError,
     SearchPage,
     SearchQuery,
     SearchResult,
+    days_phrase,
     format_km,
+    parse_days,
     parse_weekday,
+    query_days,
     search,
 )
 from socialmap.settings import WEEKDAYS_NL
@@ -144,6 +149,27 @@ def weekday_index(raw: str | None) -> int | None:
         return parse_weekday(raw)
     except SearchError:
         return None
+
+
+def day_group(raw: str | None) -> tuple[int, ...]:
+    """Return the days of a day group ('weekend', 'doordeweeks'), or () for one day or none."""
+    if not raw:
+        return ()
+    try:
+        days = parse_days(raw)
+    except SearchError:
+        return ()
+    return days if len(days) > 1 else ()
+
+
+def day_phrase(raw: str | None) -> str:
+    """Return the asked day(s) for a sentence after 'op': 'woensdag', 'zaterdag en zondag'."""
+    if not raw:
+        return ""
+    try:
+        return days_phrase(parse_days(raw))
+    except SearchError:
+        return str(raw).lower()
 
 
 def plan_for(need: str | None, activity: str | None = None, age: int | None = None) -> Plan:
@@ -283,15 +309,15 @@ def _with_relaxing(
         # The group named ("nieuwkomers") is a preference: the need's services for anyone still fit,
         # and each card says who it is for.
         return _with_relaxing(replace(query, audience=None), catalog, memo)
-    if query.weekday is None and not query.free_only:
+    if not query_days(query) and not query.free_only:
         return page, ()
     attempts: list[tuple[tuple[str, ...], SearchQuery]] = []
-    if query.weekday is not None:
-        attempts.append((("weekday",), replace(query, weekday=None)))
+    if bool(query_days(query)):
+        attempts.append((("weekday",), replace(query, weekday=None, weekdays=())))
     if query.free_only:
         attempts.append((("free_only",), replace(query, free_only=False)))
-    if query.weekday is not None and query.free_only:
-        attempts.append((("weekday", "free_only"), replace(query, weekday=None, free_only=False)))
+    if bool(query_days(query)) and query.free_only:
+        attempts.append((("weekday", "free_only"), replace(query, weekday=None, weekdays=(), free_only=False)))
     for relaxed, loose in attempts:
         loose_page = _all(loose, catalog, memo)
         if loose_page.results:
@@ -358,6 +384,7 @@ def _prepare(
         age=age,
         free_only=free_only,
         weekday=weekday_index(weekday),
+        weekdays=day_group(weekday),
         municipality=municipality,
         include_youth_only=young,
         page=0,
@@ -445,7 +472,7 @@ def find(
         page, relaxed = _with_relaxing(base, catalog, memo)
     first_radius = page.radius_km
     seen = set(exclude or [])
-    on_day = base.weekday is not None and "weekday" not in relaxed
+    on_day = bool(query_days(base)) and "weekday" not in relaxed
     candidates = [r for r in _order(page.results, young, on_day) if r.service_id not in seen]
     more_widened = False
     radius = first_radius
@@ -456,7 +483,7 @@ def find(
             if wish is not None and wish_found:
                 query = replace(query, only_ids=_wish_ids(catalog, wish, in_names=True))
             if "weekday" in relaxed:
-                query = replace(query, weekday=None)
+                query = replace(query, weekday=None, weekdays=())
             if "free_only" in relaxed:
                 query = replace(query, free_only=False)
             further = _all(query, catalog, memo)
@@ -479,7 +506,7 @@ def find(
                 if wish is not None and wish_found:
                     group_query = replace(group_query, only_ids=_wish_ids(catalog, wish, in_names=True))
                 if "weekday" in relaxed:
-                    group_query = replace(group_query, weekday=None)
+                    group_query = replace(group_query, weekday=None, weekdays=())
                 if "free_only" in relaxed:
                     group_query = replace(group_query, free_only=False)
                 group_page = _all(group_query, catalog, memo)  # the same filters as the rest, never relaxed further
@@ -593,8 +620,6 @@ def question_kind(text: str) -> str:
     return ""
 
 
-WEEKEND = (5, 6)
-WORKDAYS = (0, 1, 2, 3, 4)
 _DAY_GROUPS = (
     (re.compile(r"\b(?:weekend|weekeinde|weekends|zaterdag\s+(?:of|en)\s+zondag)\b"), WEEKEND),
     (re.compile(r"\b(?:doordeweeks|door\s+de\s+week|werkdag(?:en)?|doordeweekse)\b"), WORKDAYS),
@@ -618,15 +643,6 @@ def weekdays_in(text: str) -> tuple[int, ...]:
             return days
     day = weekday_in(low)
     return () if day is None else (day,)
-
-
-def _days_phrase(days: tuple[int, ...]) -> str:
-    """Return 'zaterdag en zondag', 'maandag tot en met vrijdag' or one day name, for a sentence."""
-    if days == WEEKEND:
-        return "zaterdag en zondag"
-    if days == WORKDAYS:
-        return "maandag tot en met vrijdag"
-    return " en ".join(WEEKDAYS_NL[d] for d in days)
 
 
 _ORDINALS = {"eerste": 0, "1e": 0, "tweede": 1, "2e": 1, "derde": 2, "3e": 2, "laatste": -1}
@@ -694,7 +710,7 @@ def answer_about(
         # "ook in het weekend?": the first asked day it is open answers; closed on all of them says so.
         day = next((d for d in asked if hours_on(rules, d)), None)
         if day is None:
-            values = {**base, "day": _days_phrase(asked)}
+            values = {**base, "day": days_phrase(asked)}
             return Answer("closed_on_day", {**values, "days": days_text(open_days)})
         hours = hours_on(rules, day)
         values = {**base, "day": WEEKDAYS_NL[day]}

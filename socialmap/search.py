@@ -74,6 +74,7 @@ class SearchQuery:
     free_only: bool = False
     max_cost: float | None = None
     weekday: int | None = None  # 0 = Monday
+    weekdays: tuple[int, ...] = ()  # any of these days ("in het weekend": 5, 6); beside or instead of weekday
     keywords: str | None = None
     language: str | None = None  # ISO 639-1, e.g. "nl", "en"
     radius_km: float | None = None  # None: rural default 10 km, widened 25 -> 50 -> 100 when < 3 results
@@ -143,7 +144,7 @@ def _validate(query: SearchQuery) -> None:
         raise SearchError(
             f"Onbekende doelgroep '{query.audience}'. Kies uit: {', '.join(taxonomy.AUDIENCES)}."
         )
-    if query.weekday is not None and not 0 <= query.weekday <= 6:
+    if any(not 0 <= day <= 6 for day in query_days(query)):
         raise SearchError("De dag moet tussen 0 (maandag) en 6 (zondag) liggen.")
     if query.radius_km is not None and not 0 < query.radius_km <= 1000:
         raise SearchError("De straal moet tussen 0 en 1000 km liggen.")
@@ -227,10 +228,10 @@ def where_clauses(query: SearchQuery, fts: bool) -> tuple[list[str], dict[str, A
     if query.max_cost is not None:
         conds.append("(is_free = :true OR min_cost <= :max_cost)")
         params["max_cost"] = query.max_cost
-    if query.weekday is not None:
+    if query_days(query):
         # Without fixed days (by appointment, a vacancy, a helpline on request) a service suits any day.
         conds.append("(weekdays = 0 OR (weekdays & :daybit) <> 0)")
-        params["daybit"] = 1 << query.weekday
+        params["daybit"] = sum(1 << day for day in set(query_days(query)))
     municipality = query.municipality or municipality_at(query.lat, query.lon)
     if municipality:
         conds.append("(residents_of = '' OR residents_of = :municipality)")
@@ -345,8 +346,8 @@ def _reasons(
         reasons.append("gratis")
     elif query.max_cost is not None and entry["cost_text"]:
         reasons.append(f"kost {entry['cost_text']}")
-    if query.weekday is not None:
-        reasons.append("op afspraak" if not entry["weekdays"] else f"op {WEEKDAYS_NL[query.weekday]}")
+    if query_days(query):
+        reasons.append("op afspraak" if not entry["weekdays"] else f"op {days_phrase(query_days(query))}")
     if open_now:
         reasons.append("nu open")
     audiences = _codes(entry["audiences"])
@@ -492,6 +493,40 @@ def parse_age(raw: object) -> int | None:
     return age if age is not None and 0 <= age <= MAX_AGE else None
 
 
+WEEKEND = (5, 6)
+WORKDAYS = (0, 1, 2, 3, 4)
+DAY_GROUPS = {
+    "weekend": WEEKEND, "het weekend": WEEKEND, "weekeinde": WEEKEND, "weekends": WEEKEND,
+    "in het weekend": WEEKEND, "zaterdag en zondag": WEEKEND, "zaterdag of zondag": WEEKEND,
+    "doordeweeks": WORKDAYS, "door de week": WORKDAYS, "werkdagen": WORKDAYS, "werkdag": WORKDAYS,
+    "doordeweekse dagen": WORKDAYS,
+}
+
+
+def query_days(query: SearchQuery) -> tuple[int, ...]:
+    """Return the days a query asks for: its day group, or its one weekday, or none."""
+    if query.weekdays:
+        return tuple(query.weekdays)
+    return () if query.weekday is None else (query.weekday,)
+
+
+def parse_days(raw: str) -> tuple[int, ...]:
+    """Return the days of 'woensdag', 'weekend' or 'doordeweeks'; raise SearchError otherwise."""
+    key = " ".join(raw.strip().lower().split())
+    if key in DAY_GROUPS:
+        return DAY_GROUPS[key]
+    return (parse_weekday(key),)
+
+
+def days_phrase(days: tuple[int, ...]) -> str:
+    """Return days for a Dutch sentence after 'op': 'woensdag', 'zaterdag en zondag', 'maandag tot en met vrijdag'."""
+    ordered = sorted(set(days))
+    if tuple(ordered) == WORKDAYS:
+        return "maandag tot en met vrijdag"
+    names = [WEEKDAYS_NL[d] for d in ordered]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " en " + names[-1]
+
+
 def parse_weekday(raw: str) -> int:
     """Return 0..6 for a Dutch or English weekday name or abbreviation; raise SearchError otherwise."""
     key = raw.strip().lower()
@@ -514,7 +549,7 @@ def register_cli(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
     parser.add_argument("--age", type=int)
     parser.add_argument("--free", action="store_true", help="alleen gratis aanbod")
     parser.add_argument("--max-cost", type=float)
-    parser.add_argument("--day", help="dag: woensdag of wednesday")
+    parser.add_argument("--day", help="dag: woensdag, wednesday, weekend of doordeweeks")
     parser.add_argument("--keywords")
     parser.add_argument("--language", help="taalcode, bijvoorbeeld nl of en")
     parser.add_argument("--radius", type=float, help="straal in km (standaard 10, groeit mee)")
@@ -564,7 +599,7 @@ def run_cli(args: argparse.Namespace, geocoder: Any = None) -> int:
             age=args.age,
             free_only=args.free,
             max_cost=args.max_cost,
-            weekday=parse_weekday(args.day) if args.day else None,
+            weekdays=parse_days(args.day) if args.day else (),
             keywords=args.keywords,
             language=args.language,
             radius_km=args.radius,

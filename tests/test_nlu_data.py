@@ -16,6 +16,7 @@ import pytest
 from rasa.shared.nlu.training_data.loading import load_data
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from socialmap.search import parse_days
 from socialmap.taxonomy import AUDIENCES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,7 +42,8 @@ FAQ_INTENTS = {
     "faq/respijtzorg", "faq/mantelzorgconsulent", "faq/kosten", "faq/anoniem", "faq/wat_kan_je",
     "faq/mantelzorgwaardering", "faq/kortingspas", "faq/jeugdfonds", "faq/privacy",
 }
-WEEKDAYS = {"maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"}
+# One day, or a day group the search takes as "any of these days".
+WEEKDAYS = {"maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag", "weekend", "doordeweeks"}
 
 
 @cache
@@ -158,6 +160,7 @@ def canonical_values(data: TrainingData, entity: str) -> set[str]:
 @pytest.mark.parametrize("data", [training, held_out], ids=["training", "test"])
 def test_weekday_cost_and_audience_values_are_canonical(data) -> None:  # noqa: ANN001
     assert canonical_values(data(), "weekday") <= WEEKDAYS
+    assert all(parse_days(value) for value in canonical_values(data(), "weekday"))
     assert canonical_values(data(), "cost") == {"gratis"}
     assert canonical_values(data(), "audience") <= set(AUDIENCES)
 

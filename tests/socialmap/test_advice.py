@@ -14,10 +14,11 @@ from socialmap.catalog import Catalog, municipality_key
 from socialmap.geo import Geocoder, Place, load_gazetteer
 from socialmap.importer import import_paths
 from socialmap.schedule import open_weekdays, rules_from_json
+from socialmap.search import parse_days
 
 DEMO = Path(__file__).resolve().parents[2] / "socialmap" / "data" / "demo"
 NEEDS = ["meeting", "volunteer", "carer", "youth", "money", "digital", "transport", "talk", "retirement", "newcomer"]
-DAYS = [None, "maandag", "woensdag", "zaterdag", "zondag"]
+DAYS = [None, "maandag", "woensdag", "zaterdag", "zondag", "weekend", "doordeweeks"]
 
 
 @pytest.fixture(scope="module")
@@ -70,12 +71,12 @@ def test_a_filtered_search_is_a_subset_of_the_unfiltered_one_or_says_it_relaxed(
     radius = max([r.distance_km or 0.0 for r in filtered.results] + [0.1]) + 0.01
     allowed = advice.matching_ids(need, p.lat, p.lon, radius, **common)
     assert {r.service_id for r in filtered.results} <= allowed
-    day = advice.weekday_index(weekday)
+    asked = set(parse_days(weekday)) if weekday else set()
     for result in filtered.results:
         assert not free_only or result.is_free
-        if day is not None:
+        if asked:
             days = open_weekdays(rules_from_json(entry(demo, result.service_id)["schedules"]))
-            assert result.by_appointment or day in days
+            assert result.by_appointment or asked & set(days)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -289,6 +290,20 @@ def test_every_answer_kind_has_a_response() -> None:
 def test_an_audience_without_services_of_this_need_still_gets_the_need(demo: Catalog) -> None:
     found = find(demo, "Assen", "carer", audience="nieuwkomer")
     assert len(found.results) == 3 and not found.relaxed
+
+
+def test_in_the_weekend_finds_what_is_open_on_saturday_or_sunday(demo: Catalog) -> None:
+    found = find(demo, "Assen", "carer", weekday="weekend")
+    assert found.results and not found.relaxed
+    for result in found.results:
+        days = set(open_weekdays(rules_from_json(entry(demo, result.service_id)["schedules"])))
+        assert result.by_appointment or days & {5, 6}, result.name
+    assert any("zaterdag en zondag" in reason for r in found.results for reason in r.reasons) or all(
+        r.by_appointment for r in found.results
+    )
+    assert advice.day_phrase("weekend") == "zaterdag en zondag"
+    assert advice.day_phrase("doordeweeks") == "maandag tot en met vrijdag"
+    assert advice.day_phrase("Woensdag") == "woensdag"
 
 
 def test_with_a_day_what_happens_that_day_comes_before_what_is_by_appointment(demo: Catalog) -> None:
