@@ -430,6 +430,14 @@ class Aggregator:
         with self.engine.begin() as conn:
             return self._ingest(conn, events)
 
+    def ingest_into(self, conn: Connection, events: Iterable[Mapping[str, Any]]) -> int:
+        """Count a batch of Rasa events inside the caller's transaction (the broker consumers use it)."""
+        return self._ingest(conn, events)
+
+    def salted_key(self, conn: Connection, value: str) -> str:
+        """Return sha256(salt + value) with the aggregate's secret salt, as conversation keys are made."""
+        return self._conversation_key(conn, value)
+
     def flush_idle(self, now: datetime | None = None) -> int:
         """Count what idle conversations still held and forget them; return how many were forgotten."""
         cutoff = _db.utc_naive(now) - self.idle

@@ -1,4 +1,4 @@
-"""`python -m socialmap signals ...`: aggregate, export, report, purge."""
+"""`python -m socialmap signals ...`: aggregate, consume, export, report, purge."""
 
 from __future__ import annotations
 
@@ -72,6 +72,27 @@ def _cmd_purge(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_consume(args: argparse.Namespace) -> int:
+    import logging
+
+    from socialmap.signals.consume import ConsumerConfigError
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        if args.broker == "rabbitmq":
+            from socialmap.signals import rabbitmq
+
+            rabbitmq.run_forever(rabbitmq.RabbitConsumer(batch_size=args.batch_size))
+        else:
+            from socialmap.signals import kafka
+
+            kafka.run_forever(kafka.KafkaSignalsConsumer(batch_size=args.batch_size))
+    except ConsumerConfigError as exc:
+        logging.getLogger("socialmap.signals.consume").error("signals consumer stopped: %s", exc)
+        return 2
+    return 0
+
+
 def register_cli(subparsers: Any) -> None:
     """Add the `signals` command (aggregate, export, report, purge)."""
     parser = subparsers.add_parser("signals", help="signalen voor de gemeente: tellen, exporteren, rapport")
@@ -102,6 +123,13 @@ def register_cli(subparsers: Any) -> None:
     rep.add_argument("--out", help="bestand (standaard results/signalen-<gebied>-<maand>.html)")
     rep.add_argument("--pdf", action="store_true", help="ook als PDF (A4), met headless Chromium")
     rep.set_defaults(func=_cmd_report)
+
+    con = sub.add_parser(
+        "consume", help="gebeurtenissen van RabbitMQ of Kafka tellen (meerdere Rasa-replica's); draait tot Ctrl-C"
+    )
+    con.add_argument("--broker", choices=["rabbitmq", "kafka"], required=True)
+    con.add_argument("--batch-size", type=int, default=500, help="berichten per transactie (standaard 500)")
+    con.set_defaults(func=_cmd_consume)
 
     pur = sub.add_parser("purge", help="oude gebeurtenissen van de event broker verwijderen (bewaartermijn)")
     pur.add_argument("--days", type=int, help="standaard retention_days uit deployment.yml")
