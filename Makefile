@@ -22,7 +22,7 @@ MODEL_STAMP := models/.trained
 GAZETTEER := socialmap/data/gazetteer/drenthe.csv
 DEMO_DATA := $(shell find socialmap/data/demo -type f 2>/dev/null)
 
-.PHONY: help setup run test train eval bench shell lint typecheck validate clean browser-deps scale-deps pytest rasa-test
+.PHONY: help setup run run-cluster bench-cluster test train eval bench shell lint typecheck validate clean browser-deps scale-deps pytest rasa-test
 
 help: ## list the verbs
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -65,6 +65,9 @@ train: setup $(MODEL_STAMP) ## train the Rasa model when data, domain or config 
 
 run: setup $(MODEL_STAMP) ## start action server, Rasa and the demo site; Ctrl-C stops all
 	$(PY) -m scripts.run_all
+
+run-cluster: setup $(MODEL_STAMP) scale-deps ## PostgreSQL, Redis, 2 Rasa replicas, 2 action servers, web, nginx on one port; Ctrl-C stops all
+	$(PY) -m scripts.cluster
 
 shell: setup $(MODEL_STAMP) ## rasa shell with the action server running
 	$(PY) -m scripts.run_all --shell
