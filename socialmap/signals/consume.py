@@ -10,12 +10,14 @@ Nothing lost, nothing counted twice (at-least-once delivery from the broker):
   counts of its batch are committed to the database;
 - RabbitMQ: each message's *delivery key*, sha256(aggregate salt + sha256(message body)),
   is stored in the same transaction as the counts (`signals_delivery`). A redelivered
-  message (the consumer died after the commit, before the broker saw the ack) finds its
-  key and is acknowledged without being counted again. The keys of a batch are deleted
-  as soon as the broker has provably processed its ack (a synchronous round trip on the
-  same channel after the ack); keys left by a consumer that died are deleted once older
-  than the retention period, when the message itself has expired from the queue. A key
-  holds no sender id and cannot be joined back to a conversation without the salt;
+  message finds its key and is acknowledged without being counted again. Redelivery
+  happens when the consumer dies after the commit and before the broker saw the ack, but
+  also when RabbitMQ itself crashes: acks of persistent messages reach its disk lazily, so
+  after an unclean restart it can deliver again messages that were acknowledged minutes
+  before (the broker test shows it). So a key is kept as long as the broker could still
+  hold its message: the queue's message TTL, which is the retention period; keys older
+  than that (plus a day) are deleted. A key holds no sender id and, without the secret
+  salt, cannot be joined back to a conversation or a message;
 - Kafka: the next offset of each partition is stored in `signals_cursor` in the same
   transaction as the counts; on (re)assignment the consumer seeks there, so a message
   is counted exactly once even when its offset commit to Kafka was lost.
@@ -155,7 +157,7 @@ class BatchResult:
     counted: int = 0  # events handed to the aggregator
     duplicates: int = 0  # redelivered messages already counted
     unreadable: int = 0  # not a JSON object with a sender_id: acknowledged and dropped
-    keys: list[str] = field(default_factory=list)  # delivery keys to forget once the ack is confirmed
+    keys: list[str] = field(default_factory=list)  # delivery keys stored with this batch
 
 
 @dataclass
@@ -222,28 +224,16 @@ class EventSink:
             if result.keys:
                 now = _db.utc_naive()
                 conn.execute(insert(deliveries), [{"key": k, "at": now} for k in result.keys])
-        # Redelivered keys are forgotten with the batch once its ack is confirmed.
-        result.keys.extend(k for k, _ in keyed if k not in result.keys)
         return result
 
-    def forget(self, keys: Iterable[str]) -> int:
-        """Delete delivery keys whose messages the broker has provably removed; return how many."""
-        keys = list(keys)
-        deleted = 0
-        with self.engine.begin() as conn:
-            for start in range(0, len(keys), 500):
-                chunk = keys[start : start + 500]
-                deleted += conn.execute(delete(deliveries).where(deliveries.c.key.in_(chunk))).rowcount or 0
-        return deleted
-
     def purge_stale(self) -> int:
-        """Delete delivery keys older than the retention period (their messages expired from the queue)."""
+        """Delete delivery keys older than the retention period (+1 day): their messages have expired."""
         cutoff = _db.utc_naive() - timedelta(days=self.retention_days + 1)
         with self.engine.begin() as conn:
             return conn.execute(delete(deliveries).where(deliveries.c.at < cutoff)).rowcount or 0
 
-    def pending_keys(self) -> int:
-        """Return how many delivery keys are kept (0 when every batch's ack was confirmed)."""
+    def kept_keys(self) -> int:
+        """Return how many delivery keys are kept."""
         with self.engine.connect() as conn:
             return len(conn.execute(select(deliveries.c.key)).all())
 

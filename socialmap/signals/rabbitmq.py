@@ -10,7 +10,8 @@ replica) is refused by RabbitMQ and stands by until the first goes away, so the 
 of a conversation are counted in order by one process.
 
 A batch (up to `batch_size` messages or `linger_s` seconds) is counted in one database
-transaction, then acknowledged (see consume.py for why redelivery never counts twice).
+transaction, then acknowledged (see consume.py for why redelivery never counts twice,
+also after RabbitMQ itself crashed).
 
 Retention: Rasa declares the queue without arguments, and RabbitMQ refuses a second
 declaration with other arguments, so the message TTL (= retention_days) is a RabbitMQ
@@ -50,6 +51,7 @@ log = logging.getLogger(__name__)
 
 POLICY_NAME = "socialmap-signals-retention"
 POLICY_PRIORITY = 10
+PURGE_EVERY_S = 3600.0  # delivery keys older than the retention period go once an hour
 
 
 def _url_parts(settings: BrokerSettings) -> dict[str, Any]:
@@ -120,6 +122,7 @@ class RabbitConsumer:
         self.stats = ConsumerStats()
         self.policy_ok: bool | None = None
         self._stop: asyncio.Event | None = None
+        self._next_purge = 0.0
 
     @property
     def where(self) -> str:
@@ -206,6 +209,7 @@ class RabbitConsumer:
             if self.set_policy and self.policy_ok is None:
                 self.policy_ok = await loop.run_in_executor(None, self.ensure_retention_policy)
             await loop.run_in_executor(None, self.sink.purge_stale)
+            self._next_purge = loop.time() + PURGE_EVERY_S
             inbox: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()
             await queue.consume(inbox.put, exclusive=True)
             log.info("signals consumer: reading %s (batches of %d)", self.where, self.batch_size)
@@ -248,9 +252,9 @@ class RabbitConsumer:
         # The counts are committed first; a failure here leaves the batch unacknowledged (redelivered).
         result = await loop.run_in_executor(None, self.sink.commit_deliveries, [msg.body for msg in batch])
         await self._acknowledge(channel, batch)
-        # Basic.Qos-Ok comes after the broker processed the ack on this channel: now the keys can go.
-        await channel.set_qos(prefetch_count=self.batch_size)
-        await loop.run_in_executor(None, self.sink.forget, result.keys)
+        if loop.time() >= self._next_purge:
+            await loop.run_in_executor(None, self.sink.purge_stale)
+            self._next_purge = loop.time() + PURGE_EVERY_S
         if result.unreadable:
             log.warning("signals consumer: %d messages were not Rasa events (JSON with a sender_id); dropped",
                         result.unreadable)  # fmt: skip
