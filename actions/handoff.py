@@ -3,7 +3,12 @@
 Thin adapters (docs/ARCHITECTURE.md, "Handoff contract"): read slots, call
 socialmap.handoff, utter a domain.yml response with variables, return events.
 
+Whose helpdesk: the resident's own municipality once the place is known, else the site's
+(socialmap.tenants). Its opening hours, phone number and queue apply; the ticket or callback
+carries that municipality, so only its staff see it.
+
 Responses used (text in domain.yml):
+  utter_tenant_helpdesk(residence, municipality_name, contact_phone)  a resident on another site
   utter_handoff_queued(position, wait_minutes)
   utter_helpdesk_closed(next_opening, opening_hours)   + buttons to /request_callback
   utter_handoff_cancelled, utter_handoff_nothing_to_cancel
@@ -28,10 +33,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
+from actions.tenancy import tenancy_of
 from socialmap import handoff as hq
 from socialmap.search import parse_age
 from socialmap.settings import Deployment, get_settings
 from socialmap.taxonomy import label
+from socialmap.tenants import Tenants, get_tenants
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +132,9 @@ def summary_from(tracker: Tracker, priority: str) -> hq.HandoffSummary:
 
 
 class _HandoffAction(Action, ABC):
-    """Shared plumbing: the queue, the deployment and the clock, all replaceable in tests.
+    """Shared plumbing: the queue, the helpdesk's settings and the clock, all replaceable in tests.
+
+    `deployment` fixes the helpdesk (tests); without it the tenancy of the conversation decides.
 
     Abstract, so the rasa_sdk executor (which instantiates every concrete Action
     subclass it finds) skips it.
@@ -140,35 +149,64 @@ class _HandoffAction(Action, ABC):
         *,
         deployment: Deployment | None = None,
         clock: Callable[[], datetime] | None = None,
+        tenants: Tenants | None = None,
     ) -> None:
         self._queue = queue
         self._deployment = deployment
         self._clock = clock
+        self._tenants = tenants
 
     @property
     def queue(self) -> hq.HandoffQueue:
         return self._queue or default_queue()
 
     @property
-    def deployment(self) -> Deployment:
-        return self._deployment or get_settings().deployment
+    def tenants(self) -> Tenants:
+        return self._tenants or get_tenants()
 
-    def now(self) -> datetime:
-        """Return the current time in the municipality's time zone."""
-        tz = ZoneInfo(self.deployment.timezone)
+    def helpdesk(self, tracker: Tracker) -> Deployment:
+        """Return the settings of the municipality whose helpdesk helps this resident."""
+        return self._deployment or tenancy_of(tracker, self.tenants).helpdesk
+
+    def tell_other_site(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+        """Say whose helpdesk helps when the resident lives elsewhere than the site's municipality."""
+        if self._deployment is not None or not tracker.get_slot("residence"):
+            return
+        tenancy = tenancy_of(tracker, self.tenants)
+        if tenancy.other_site:
+            dispatcher.utter_message(
+                response="utter_tenant_helpdesk",
+                residence=tracker.get_slot("residence"),
+                municipality_name=tenancy.helpdesk.municipality,
+                contact_phone=tenancy.helpdesk.contact_phone,
+            )
+
+    def now(self, helpdesk: Deployment | None = None) -> datetime:
+        """Return the current time in the helpdesk's time zone."""
+        tz = ZoneInfo((helpdesk or self._deployment or self.tenants.default).timezone)
         return self._clock().astimezone(tz) if self._clock else datetime.now(tz)
 
-    def available_staff(self) -> int:
-        """Return how many employees set themselves "beschikbaar" in the console (the wait estimate uses it)."""
+    def scope_of(self, helpdesk: Deployment) -> hq.Scope:
+        """Return the queue of this helpdesk (tickets from before tenants belong to the default site)."""
+        return hq.Scope((helpdesk.municipality,), unassigned=helpdesk.municipality == self.tenants.default.municipality)
+
+    def available_staff(self, helpdesk: Deployment | None = None) -> int:
+        """Return how many employees of this helpdesk set themselves "beschikbaar" (the wait estimate uses it)."""
         from socialmap.staff import StaffStore
 
-        return StaffStore(self.queue.engine).available_count()
-
-    def unavailable(self, dispatcher: CollectingDispatcher, exc: Exception) -> list[EventType]:
-        log.error("handoff database unavailable: %r", exc)
-        dispatcher.utter_message(
-            response="utter_handoff_unavailable", contact_phone=self.deployment.contact_phone
+        store = StaffStore(self.queue.engine)
+        if helpdesk is None:
+            return store.available_count()
+        return store.available_count(
+            municipality=helpdesk.municipality, default_municipality=self.tenants.default.municipality
         )
+
+    def unavailable(
+        self, dispatcher: CollectingDispatcher, exc: Exception, helpdesk: Deployment | None = None
+    ) -> list[EventType]:
+        log.error("handoff database unavailable: %r", exc)
+        phone = (helpdesk or self._deployment or self.tenants.default).contact_phone
+        dispatcher.utter_message(response="utter_handoff_unavailable", contact_phone=phone)
         return []
 
 
@@ -181,8 +219,10 @@ class ActionRequestHandoff(_HandoffAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        now = self.now()
-        hours = self.deployment.opening_hours
+        helpdesk = self.helpdesk(tracker)
+        now = self.now(helpdesk)
+        hours = helpdesk.opening_hours
+        self.tell_other_site(dispatcher, tracker)
         if not hours.is_open(now):
             opening = hours.next_opening(now)
             dispatcher.utter_message(
@@ -193,16 +233,21 @@ class ActionRequestHandoff(_HandoffAction):
             return []
         priority = priority_of(tracker)
         try:
-            ticket = self.queue.request(tracker.sender_id, summary_from(tracker, priority), priority=priority)
-            position = max(1, self.queue.position(ticket.id))
-            available = self.available_staff()
+            ticket = self.queue.request(
+                tracker.sender_id,
+                summary_from(tracker, priority),
+                priority=priority,
+                municipality=helpdesk.municipality,
+            )
+            position = max(1, self.queue.position(ticket.id, scope=self.scope_of(helpdesk)))
+            available = self.available_staff(helpdesk)
         except SQLAlchemyError as exc:
-            return self.unavailable(dispatcher, exc)
+            return self.unavailable(dispatcher, exc, helpdesk)
         dispatcher.utter_message(
             response="utter_handoff_queued",
             position=position,
             wait_minutes=hq.expected_wait_minutes(
-                position, self.deployment.average_handling_minutes, available_staff=available
+                position, helpdesk.average_handling_minutes, available_staff=available
             ),
         )
         return [SlotSet("handoff_status", "waiting")]
@@ -221,7 +266,7 @@ class ActionCancelHandoff(_HandoffAction):
             ticket = self.queue.cancel(tracker.sender_id)
             callbacks = self.queue.cancel_callbacks(tracker.sender_id)
         except SQLAlchemyError as exc:
-            return self.unavailable(dispatcher, exc)
+            return self.unavailable(dispatcher, exc, self.helpdesk(tracker))
         if ticket is None and callbacks == 0:
             dispatcher.utter_message(response="utter_handoff_nothing_to_cancel")
         else:
@@ -271,7 +316,7 @@ class ValidateCallbackForm(FormValidationAction):
         except SQLAlchemyError as exc:
             log.error("callback contact could not be stored: %r", exc)
             dispatcher.utter_message(
-                response="utter_handoff_unavailable", contact_phone=get_settings().deployment.contact_phone
+                response="utter_handoff_unavailable", contact_phone=tenancy_of(tracker).helpdesk.contact_phone
             )
             return {"callback_contact": None}
         return {"callback_contact": contact.tag}
@@ -297,9 +342,14 @@ class ActionSubmitCallback(_HandoffAction):
     ) -> list[EventType]:
         moment = tracker.get_slot("callback_moment") or ""
         priority = priority_of(tracker)
+        helpdesk = self.helpdesk(tracker)
         try:
             self.queue.request_callback(
-                tracker.sender_id, moment, summary_from(tracker, priority), priority=priority
+                tracker.sender_id,
+                moment,
+                summary_from(tracker, priority),
+                priority=priority,
+                municipality=helpdesk.municipality,
             )
         except hq.NoContact:
             dispatcher.utter_message(response="utter_invalid_contact")
@@ -307,6 +357,6 @@ class ActionSubmitCallback(_HandoffAction):
         except hq.HandoffError:
             return [SlotSet("callback_moment", None), FollowupAction("callback_form")]
         except SQLAlchemyError as exc:
-            return self.unavailable(dispatcher, exc)
+            return self.unavailable(dispatcher, exc, helpdesk)
         dispatcher.utter_message(response="utter_callback_saved", callback_moment=moment)
         return [SlotSet("handoff_status", "callback")]

@@ -1,4 +1,9 @@
-"""Questions about the municipality itself: opening hours, phone, address, website (deployment.yml)."""
+"""Questions about the municipality itself: opening hours, phone, address, website (deployments/*.yml).
+
+The municipality is the one whose helpdesk applies (socialmap.tenants): the resident's own
+once the place is known, else the site's. A resident on another municipality's site is told
+first where they live and whose helpdesk helps (utter_tenant_helpdesk).
+"""
 
 from __future__ import annotations
 
@@ -8,8 +13,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.tenancy import tenancy_of
 from socialmap.dialogue import municipality_topic
-from socialmap.settings import Deployment, get_settings
+from socialmap.settings import Deployment
+from socialmap.tenants import Tenants
 
 RESPONSES = {
     "hours": "utter_municipality_hours",
@@ -21,8 +28,9 @@ RESPONSES = {
 
 
 class ActionMunicipalityInfo(Action):
-    def __init__(self, deployment: Deployment | None = None) -> None:
+    def __init__(self, deployment: Deployment | None = None, tenants: Tenants | None = None) -> None:
         self._deployment = deployment
+        self._tenants = tenants
 
     def name(self) -> str:
         return "action_municipality_info"
@@ -30,7 +38,18 @@ class ActionMunicipalityInfo(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        deployment = self._deployment or get_settings().deployment
+        if self._deployment is not None:
+            deployment = self._deployment
+        else:
+            tenancy = tenancy_of(tracker, self._tenants)
+            deployment = tenancy.helpdesk
+            if tenancy.other_site and tracker.get_slot("residence"):
+                dispatcher.utter_message(
+                    response="utter_tenant_helpdesk",
+                    residence=tracker.get_slot("residence"),
+                    municipality_name=deployment.municipality,
+                    contact_phone=deployment.contact_phone,
+                )
         text = str((tracker.latest_message or {}).get("text") or "")
         known = {
             "hours": bool(deployment.desk_hours and deployment.contact_address),

@@ -10,11 +10,13 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.tenancy import site_of
 from socialmap import advice, wishes
 from socialmap.catalog import Catalog
 from socialmap.dialogue import looks_like_place_answer
 from socialmap.geo import Geocoder, get_geocoder, is_ambiguous_place_name, parse_postcode
 from socialmap.search import parse_age
+from socialmap.tenants import Tenants, get_tenants, slot_values
 
 logger = logging.getLogger(__name__)
 
@@ -23,8 +25,9 @@ MAX_LOCATION_ATTEMPTS = 3
 
 
 class ValidateLocationForm(FormValidationAction):
-    def __init__(self, geocoder: Geocoder | None = None) -> None:
+    def __init__(self, geocoder: Geocoder | None = None, tenants: Tenants | None = None) -> None:
         self._geocoder = geocoder
+        self._tenants = tenants
 
     def name(self) -> str:
         return "validate_location_form"
@@ -53,6 +56,8 @@ class ValidateLocationForm(FormValidationAction):
             return {"location": None}
         if result.status == "ok" and result.place is not None:
             place = result.place
+            # The resident's place decides whose helpdesk, phone and hours every later answer names.
+            tenancy = (self._tenants or get_tenants()).resolve(site_of(tracker), place.municipality)
             return {
                 "location": place.name,
                 # "in de buurt van postcode 7811", never "in de buurt van 7811"
@@ -61,6 +66,8 @@ class ValidateLocationForm(FormValidationAction):
                 "place_lat": place.lat,
                 "place_lon": place.lon,
                 "location_attempts": 0,
+                "residence": place.town or place.name,
+                **slot_values(tenancy),
             }
         attempts = int(tracker.get_slot("location_attempts") or 0) + 1
         if not looks_like_place_answer(text):
@@ -271,6 +278,9 @@ class ActionSearchServices(Action):
 
 
 class ActionForgetLocation(Action):
+    def __init__(self, tenants: Tenants | None = None) -> None:
+        self._tenants = tenants
+
     def name(self) -> str:
         return "action_forget_location"
 
@@ -278,7 +288,15 @@ class ActionForgetLocation(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         dispatcher.utter_message(response="utter_location_forgotten")
-        return [
-            SlotSet(name, None)
-            for name in ("location", "place_name", "municipality", "place_lat", "place_lon", "shown_services")
-        ] + [SlotSet("page", 0.0), SlotSet("location_attempts", 0.0)]
+        # Without a place the site's municipality helps again.
+        site = (self._tenants or get_tenants()).resolve(site_of(tracker))
+        return (
+            [
+                SlotSet(name, None)
+                for name in (
+                    "location", "place_name", "municipality", "place_lat", "place_lon", "shown_services", "residence"
+                )
+            ]
+            + [SlotSet("page", 0.0), SlotSet("location_attempts", 0.0)]
+            + [SlotSet(name, value) for name, value in slot_values(site).items()]
+        )

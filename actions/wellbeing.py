@@ -37,7 +37,8 @@ class ActionOfferAfterCrisis(_HandoffAction):
                 log.error("could not flag the ticket urgent: %r", exc)
             dispatcher.utter_message(response="utter_crisis_already_waiting")
             return []
-        if self.deployment.opening_hours.is_open(self.now()):
+        helpdesk = self.helpdesk(tracker)
+        if helpdesk.opening_hours.is_open(self.now(helpdesk)):
             dispatcher.utter_message(response="utter_offer_handoff_crisis")
         else:
             dispatcher.utter_message(response="utter_crisis_helpdesk_closed")

@@ -80,7 +80,8 @@ MAX_SENDER_CHARS = 128
 # A REST body larger than this is refused (413) before it is parsed.
 MAX_BODY_BYTES = 64 * 1024
 # Metadata a client may send with a message: key -> longest value. Everything else is dropped.
-METADATA_KEYS: dict[str, int] = {"page": 200, "lang": 8, "widget": 32}
+# "municipality": the site the widget runs on (data-municipality); socialmap.tenants checks the name.
+METADATA_KEYS: dict[str, int] = {"page": 200, "lang": 8, "widget": 32, "municipality": 40}
 # A button payload: "/intent" or "/intent{json}" of at most this many characters.
 MAX_PAYLOAD_CHARS = 300
 MAX_ENTITY_VALUE_CHARS = 64

@@ -18,6 +18,7 @@ COMMAND_MODULES = [
     "socialmap.staff",  # staff add/list/disable
     "socialmap.privacy",  # purge (retention)
     "socialmap.signals",  # signals aggregate/export/report/purge
+    "socialmap.tenants",  # tenants list/check
 ]
 
 

@@ -148,6 +148,8 @@ tickets = Table(
     # The redacted transcript as plain text, kept when the ticket ends, for the history search;
     # deleted with the ticket by the retention job.
     Column("transcript_text", Text),
+    # The municipality whose helpdesk handles it (socialmap.tenants); NULL: made before tenants, the default site's.
+    Column("municipality", String(100)),
 )
 # One active ticket per conversation; partial indexes work on SQLite and PostgreSQL.
 Index(
@@ -186,6 +188,8 @@ callbacks = Table(
     Column("closed_at", DateTime),
     Column("outcome", String(32)),
     Column("transcript_text", Text),
+    # The municipality whose helpdesk handles it (socialmap.tenants); NULL: made before tenants, the default site's.
+    Column("municipality", String(100)),
 )
 
 # The contact lives apart from the request: only for calling back, deleted on close.
@@ -375,6 +379,7 @@ class Ticket:
     notes: tuple[Note, ...]
     urgent_at: datetime | None = None
     urgent_reason: str | None = None
+    municipality: str | None = None  # whose helpdesk (None: the default site's)
 
     @property
     def urgent(self) -> bool:
@@ -413,6 +418,7 @@ class Ticket:
             "urgent": self.urgent,
             "urgent_at": _iso(self.urgent_at),
             "urgent_reason": self.urgent_reason,
+            "municipality": self.municipality,
             "wait_target_minutes": WAIT_TARGET_MINUTES.get(self.priority, WAIT_TARGET_MINUTES["normal"]),
             "wait_level": wait_level(self.priority, self.waiting_minutes(now))
             if self.status == WAITING
@@ -449,6 +455,7 @@ class CallbackRequest:
     taken_by_name: str | None
     closed_at: datetime | None
     outcome: str | None
+    municipality: str | None = None  # whose helpdesk calls back (None: the default site's)
 
     def as_dict(self) -> dict[str, Any]:
         """Return a JSON-friendly view (without the contact itself)."""
@@ -467,6 +474,7 @@ class CallbackRequest:
             "closed_at": _iso(self.closed_at),
             "outcome": self.outcome,
             "outcome_label": OUTCOMES.get(self.outcome or "", None),
+            "municipality": self.municipality,
         }
 
 
@@ -647,6 +655,7 @@ def _ticket(row: Row) -> Ticket:
         notes=notes,
         urgent_at=row.urgent_at,
         urgent_reason=row.urgent_reason,
+        municipality=row.municipality,
     )
 
 
@@ -664,7 +673,27 @@ def _callback(row: Row) -> CallbackRequest:
         taken_by_name=row.taken_by_name,
         closed_at=row.closed_at,
         outcome=row.outcome,
+        municipality=row.municipality,
     )
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The municipalities an employee may see; `unassigned` also covers rows without one (made before tenants)."""
+
+    municipalities: tuple[str, ...]
+    unassigned: bool = False
+
+    def allows(self, municipality: str | None) -> bool:
+        """Return True when a ticket or callback of this municipality is in scope."""
+        return municipality in self.municipalities if municipality else self.unassigned
+
+    def condition(self, column: Any) -> Any:
+        """Return the SQL condition on a `municipality` column."""
+        parts = [column.in_(self.municipalities)] if self.municipalities else []
+        if self.unassigned:
+            parts.append(column.is_(None))
+        return or_(*parts) if parts else text("0 = 1")
 
 
 def _check_priority(priority: str) -> str:
@@ -703,12 +732,15 @@ class HandoffQueue:
             ).first()
         return _ticket(row) if row else None
 
-    def waiting(self, teams: Iterable[str] | None = None) -> list[Ticket]:
+    def waiting(self, teams: Iterable[str] | None = None, *, scope: Scope | None = None) -> list[Ticket]:
         """Return waiting tickets in serving order: crisis first, then longest waiting.
 
-        With `teams`, only the inboxes of those teams (GENERAL_TEAM, "", is the general inbox).
+        With `teams`, only the inboxes of those teams (GENERAL_TEAM, "", is the general inbox);
+        with `scope`, only those of its municipalities.
         """
         query = select(tickets).where(tickets.c.status == WAITING)
+        if scope is not None:
+            query = query.where(scope.condition(tickets.c.municipality))
         if teams is not None:
             wanted = set(teams)
             named = tuple(t for t in wanted if t)
@@ -724,16 +756,17 @@ class HandoffQueue:
             ).all()
         return [_ticket(r) for r in rows]
 
-    def taken(self) -> list[Ticket]:
-        """Return tickets that an employee has now, oldest first."""
+    def taken(self, *, scope: Scope | None = None) -> list[Ticket]:
+        """Return tickets that an employee has now, oldest first (with `scope`: of its municipalities)."""
+        query = select(tickets).where(tickets.c.status == TAKEN)
+        if scope is not None:
+            query = query.where(scope.condition(tickets.c.municipality))
         with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(tickets).where(tickets.c.status == TAKEN).order_by(tickets.c.taken_at)
-            ).all()
+            rows = conn.execute(query.order_by(tickets.c.taken_at)).all()
         return [_ticket(r) for r in rows]
 
-    def position(self, ticket_id: str) -> int:
-        """Return the 1-based place of a waiting ticket in the queue (0 if it is not waiting)."""
+    def position(self, ticket_id: str, *, scope: Scope | None = None) -> int:
+        """Return the 1-based place of a waiting ticket in the queue of `scope` (all when None; 0 if not waiting)."""
         ticket = self.get(ticket_id)
         if ticket.status != WAITING:
             return 0
@@ -748,9 +781,10 @@ class HandoffQueue:
             ),
         )
         with self.engine.connect() as conn:
-            count = conn.execute(
-                select(func.count()).select_from(tickets).where(tickets.c.status == WAITING, ahead)
-            ).scalar_one()
+            query = select(func.count()).select_from(tickets).where(tickets.c.status == WAITING, ahead)
+            if scope is not None:
+                query = query.where(scope.condition(tickets.c.municipality))
+            count = conn.execute(query).scalar_one()
         return int(count) + 1
 
     def history(self, ticket_id: str) -> list[dict[str, Any]]:
@@ -769,9 +803,12 @@ class HandoffQueue:
         summary: HandoffSummary,
         *,
         priority: str = "normal",
+        municipality: str | None = None,
         now: datetime | None = None,
     ) -> Ticket:
         """Return the conversation's active ticket, creating a waiting one when there is none.
+
+        `municipality` is whose helpdesk handles it (socialmap.tenants); only its staff see it.
 
         Asking twice does not queue twice; a later crisis raises the priority of
         the ticket that is already waiting.
@@ -797,6 +834,7 @@ class HandoffQueue:
                             summary=summary.to_json(),
                             notes="[]",
                             updated_at=moment,
+                            municipality=municipality,
                         )
                     )
                     self._log(conn, ticket_id, "requested", None, priority, moment)
@@ -1156,6 +1194,7 @@ class HandoffQueue:
         summary: HandoffSummary,
         *,
         priority: str = "normal",
+        municipality: str | None = None,
         now: datetime | None = None,
     ) -> CallbackRequest:
         """Return a new callback request using the contact staged by the form; raise NoContact without one."""
@@ -1186,6 +1225,7 @@ class HandoffQueue:
                     moment=moment_text,
                     summary=summary.to_json(),
                     created_at=at,
+                    municipality=municipality,
                 )
             )
             conn.execute(
@@ -1203,15 +1243,16 @@ class HandoffQueue:
             raise TicketNotFound(f"Terugbelverzoek {callback_id} bestaat niet (meer).")
         return _callback(row)
 
-    def callbacks(self, statuses: Iterable[str] = (CALLBACK_OPEN, CALLBACK_TAKEN)) -> list[CallbackRequest]:
-        """Return callback requests with these statuses: crisis first, then oldest first."""
+    def callbacks(
+        self, statuses: Iterable[str] = (CALLBACK_OPEN, CALLBACK_TAKEN), *, scope: Scope | None = None
+    ) -> list[CallbackRequest]:
+        """Return callback requests with these statuses (and in `scope`): crisis first, then oldest first."""
         order = case((callbacks.c.priority == "crisis", 0), else_=1)
+        query = select(callbacks).where(callbacks.c.status.in_(tuple(statuses)))
+        if scope is not None:
+            query = query.where(scope.condition(callbacks.c.municipality))
         with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(callbacks)
-                .where(callbacks.c.status.in_(tuple(statuses)))
-                .order_by(order, callbacks.c.created_at)
-            ).all()
+            rows = conn.execute(query.order_by(order, callbacks.c.created_at)).all()
         return [_callback(r) for r in rows]
 
     def callback_contact(self, callback_id: str) -> Contact | None:
@@ -1405,6 +1446,7 @@ class HandoffQueue:
         outcome: str | None = None,
         place: str | None = None,
         words: str | None = None,
+        scope: Scope | None = None,
         limit: int = 100,
     ) -> list[dict[str, Any]]:
         """Return ended conversations and callback requests that match, newest first.
@@ -1415,6 +1457,9 @@ class HandoffQueue:
         finished = (HANDED_BACK, CLOSED, CANCELLED)
         t_query = select(tickets).where(tickets.c.status.in_(finished))
         c_query = select(callbacks).where(callbacks.c.status.in_((CALLBACK_DONE, CALLBACK_CANCELLED)))
+        if scope is not None:
+            t_query = t_query.where(scope.condition(tickets.c.municipality))
+            c_query = c_query.where(scope.condition(callbacks.c.municipality))
         if date_from is not None:
             t_query = t_query.where(tickets.c.requested_at >= _utc(date_from))
             c_query = c_query.where(callbacks.c.created_at >= _utc(date_from))
@@ -1465,6 +1510,7 @@ class HandoffQueue:
                         "started_at": _iso(started),
                         "closed_at": _iso(row.closed_at),
                         "team": getattr(row, "team", None),
+                        "municipality": row.municipality,
                         "taken_by_name": row.taken_by_name,
                         "outcome": row.outcome,
                         "outcome_label": OUTCOMES.get(row.outcome or "", None),

@@ -1,8 +1,9 @@
 """All settings in one place: environment variables with defaults that run on one machine.
 
 Deployment settings that a municipality edits (its name, contact, helpdesk hours,
-service area, *u* or *je*) live in one YAML file, `deployment.yml` by default.
-Operational settings (database URL, ports, tokens) come from the environment.
+service area, *u* or *je*) live in one YAML file per municipality, `deployments/<gemeente>.yml`
+(socialmap.tenants reads them all); `deployment.yml` (a link to `deployments/assen.yml`) names
+the default site. Operational settings (database URL, ports, tokens) come from the environment.
 """
 
 from __future__ import annotations
@@ -145,6 +146,23 @@ class Deployment:
     retention_days: int = 28
     teams: tuple[str, ...] = ("Sociaal team", "Wmo-loket", "Mantelzorgconsulent")
     timezone: str = "Europe/Amsterdam"
+    # Dotted keys ("contact.phone") still to be checked with the municipality (placeholders).
+    unverified: tuple[str, ...] = ()
+
+
+# Keys a deployment file may name under `unverified`.
+VERIFIABLE_KEYS = (
+    "contact.phone",
+    "contact.website",
+    "contact.email",
+    "contact.address",
+    "contact.hours",
+    "privacy_url",
+    "opening_hours",
+    "teams",
+    "address_form",
+    "retention_days",
+)
 
 
 def _parse_time(raw: Any, where: str) -> time:
@@ -183,6 +201,9 @@ def load_deployment(path: Path) -> Deployment:
     area = raw.get("service_area") or ["Drenthe"]
     if isinstance(area, str):
         area = [area]
+    unverified = raw.get("unverified") or []
+    if not isinstance(unverified, list) or any(str(k) not in VERIFIABLE_KEYS for k in unverified):
+        raise SettingsError(f"{path}: unverified: expected a list of {', '.join(VERIFIABLE_KEYS)}")
     return Deployment(
         municipality=str(raw.get("municipality", "Assen")),
         province=str(raw.get("province", "Drenthe")),
@@ -199,6 +220,7 @@ def load_deployment(path: Path) -> Deployment:
         retention_days=int(raw.get("retention_days", 28)),
         teams=tuple(raw.get("teams") or Deployment.teams),
         timezone=str(raw.get("timezone", "Europe/Amsterdam")),
+        unverified=tuple(str(k) for k in unverified),
     )
 
 
@@ -221,6 +243,8 @@ class Settings:
     action_timeout_s: float
     # Shared secret the action server requires on every call (header X-Action-Token); "" = not set.
     action_token: str = ""
+    # One deployment file per municipality (socialmap.tenants); `deployment_file` is the default site.
+    deployments_dir: Path = ROOT / "deployments"
     # Redis URL shared by several Rasa replicas (socket.io's message queue, live-chat presence); "" = one process.
     socketio_redis_url: str = ""
 

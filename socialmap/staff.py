@@ -34,6 +34,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
     delete,
     insert,
     or_,
@@ -95,8 +96,10 @@ sessions = Table(
 )
 
 
-# Teams and availability of an employee; a table of its own so accounts made by older versions
-# need no migration. `municipality` is reserved for per-municipality scoping (issue 15).
+# Teams, municipalities and availability of an employee; a table of its own so accounts made by
+# older versions need no migration. An employee sees only the conversations, callbacks, history
+# and signals of their municipalities (`municipalities`, a JSON list; none = the default site's).
+# `municipality` is the single free-text column of before, still read when the list is empty.
 AVAILABLE = "beschikbaar"
 AWAY = "afwezig"
 STATUSES = {AVAILABLE: "Beschikbaar", AWAY: "Afwezig"}
@@ -109,6 +112,7 @@ profiles = Table(
     Column("status", String(16), nullable=False, default=AWAY),
     Column("status_at", DateTime),
     Column("municipality", String(100)),
+    Column("municipalities", Text),  # JSON list of municipality names; added later, see ensure_schema
 )
 
 # Failed logins per typed username, known or not: the answers never tell whether an account exists.
@@ -129,6 +133,9 @@ def ensure_schema(engine: Engine) -> None:
         with engine.begin() as conn:
             if "role" not in {c["name"] for c in sa_inspect(conn).get_columns("staff_account")}:
                 conn.execute(text("ALTER TABLE staff_account ADD COLUMN role VARCHAR(32)"))
+            if "municipalities" not in {c["name"] for c in sa_inspect(conn).get_columns("staff_profile")}:
+                # Same statement on SQLite and PostgreSQL; existing rows keep NULL (= the default site).
+                conn.execute(text("ALTER TABLE staff_profile ADD COLUMN municipalities TEXT"))
         _role_checked.add(engine)
 
 
@@ -173,11 +180,20 @@ class StaffProfile:
     teams: tuple[str, ...] = ()
     status: str = AWAY
     municipality: str | None = None
+    # The municipalities whose conversations this employee handles; empty = the default site's.
+    municipalities: tuple[str, ...] = ()
+
+    def scope(self, default: str) -> tuple[str, ...]:
+        """Return the municipalities this employee may see: their own, else the default site's."""
+        if self.municipalities:
+            return self.municipalities
+        return (self.municipality,) if self.municipality else (default,)
 
     def as_dict(self) -> dict[str, object]:
         return {
             "username": self.username,
             "teams": list(self.teams),
+            "municipalities": list(self.municipalities),
             "status": self.status,
             "status_label": STATUSES.get(self.status, self.status),
         }
@@ -389,23 +405,36 @@ class StaffStore:
         clean = sorted({" ".join(str(t).split()) for t in teams if str(t).strip()})
         return self._save_profile(username, teams=json.dumps(clean, ensure_ascii=False))
 
+    def set_municipalities(self, username: str, municipalities: Iterable[str]) -> StaffProfile:
+        """Return the profile with these municipalities (names checked by the caller against the tenants)."""
+        clean = sorted({" ".join(str(m).split()) for m in municipalities if str(m).strip()})
+        return self._save_profile(username, municipalities=json.dumps(clean, ensure_ascii=False))
+
     def set_status(self, username: str, status: str, *, now: datetime | None = None) -> StaffProfile:
         """Return the profile with the new availability (beschikbaar or afwezig)."""
         if status not in STATUSES:
             raise StaffError("Kies: " + ", ".join(STATUSES) + ".")
         return self._save_profile(username, status=status, status_at=_utc(now))
 
-    def available_count(self, team: str | None = None) -> int:
-        """Return how many active employees are available (for `team`, or in total)."""
+    def available_count(
+        self, team: str | None = None, *, municipality: str | None = None, default_municipality: str = ""
+    ) -> int:
+        """Return how many active employees are available (for `team` and `municipality`, or in total).
+
+        An employee without municipalities belongs to `default_municipality` (the default site).
+        """
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(profiles.c.teams)
+                select(profiles)
                 .join(accounts, accounts.c.username == profiles.c.username)
                 .where(profiles.c.status == AVAILABLE, accounts.c.disabled.is_(False))
             ).all()
-        if team is None:
-            return len(rows)
-        return sum(1 for r in rows if team in json.loads(r.teams or "[]"))
+        found = [_profile(r) for r in rows]
+        if team is not None:
+            found = [p for p in found if team in p.teams]
+        if municipality is not None:
+            found = [p for p in found if municipality in p.scope(default_municipality)]
+        return len(found)
 
     # -- login --
 
@@ -550,6 +579,7 @@ def _profile(row: Any) -> StaffProfile:
         teams=tuple(json.loads(row.teams or "[]")),
         status=row.status or AWAY,
         municipality=row.municipality,
+        municipalities=tuple(json.loads(getattr(row, "municipalities", None) or "[]")),
     )
 
 
@@ -648,8 +678,26 @@ def _cmd_teams(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_municipalities(args: argparse.Namespace) -> int:
+    from socialmap.tenants import get_tenants
+
+    tenants = get_tenants()
+    unknown = [m for m in args.municipalities if m not in tenants]
+    if unknown:
+        print(f"fout: onbekende gemeente: {', '.join(unknown)}. Kies uit: {', '.join(tenants.names)}.", file=sys.stderr)
+        return 1
+    try:
+        profile = _store().set_municipalities(args.username, tenants.scope(args.municipalities))
+    except StaffError as exc:
+        print(f"fout: {exc}", file=sys.stderr)
+        return 1
+    scope = ", ".join(profile.scope(tenants.default.municipality))
+    print(f"Medewerker {args.username} ziet de gesprekken van: {scope}.")
+    return 0
+
+
 def register_cli(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Add the `staff` command (add, list, disable, enable, role, teams, password)."""
+    """Add the `staff` command (add, list, disable, enable, role, teams, municipalities, password)."""
     parser = subparsers.add_parser("staff", help="medewerkers van de helpdesk beheren")
     sub = parser.add_subparsers(dest="staff_command", required=True)
 
@@ -682,6 +730,11 @@ def register_cli(subparsers: argparse._SubParsersAction) -> None:  # type: ignor
     teams.add_argument("username")
     teams.add_argument("teams", nargs="*", help='bijvoorbeeld "Mantelzorgconsulent"')
     teams.set_defaults(func=_cmd_teams)
+
+    gem = sub.add_parser("municipalities", help="gemeenten van een medewerker instellen (ziet alleen die)")
+    gem.add_argument("username")
+    gem.add_argument("municipalities", nargs="*", help='bijvoorbeeld Emmen "Borger-Odoorn"; leeg: de standaard-site')
+    gem.set_defaults(func=_cmd_municipalities)
 
     pwd = sub.add_parser("password", help="nieuw wachtwoord instellen")
     pwd.add_argument("username")

@@ -610,7 +610,10 @@
   };
 
   Widget.prototype.emitMessage = function (message) {
-    this.socket.emit("user_uttered", { message: message, session_id: this.state.sessionId });
+    var payload = { message: message, session_id: this.state.sessionId };
+    // The site this widget runs on: the assistant names this municipality until it knows where the resident lives.
+    if (this.config.municipality) { payload.metadata = { municipality: this.config.municipality }; }
+    this.socket.emit("user_uttered", payload);
     this.showTyping();
   };
 
