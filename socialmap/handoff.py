@@ -218,19 +218,21 @@ canned = Table(
 )
 
 # Satisfaction after a conversation with a person. The invite ties a one-time token to a team;
-# the answer keeps only team, ISO week and score: no conversation id, no time of day.
+# the answer keeps only team, helpdesk municipality, ISO week and score: no conversation id, no time of day.
 csat_invites = Table(
     "csat_invite",
     metadata,
     Column("token", String(32), primary_key=True),
     Column("team", String(100)),
     Column("created_at", DateTime, nullable=False),
+    Column("municipality", String(100)),
 )
 csat_answers = Table(
     "csat_answer",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("team", String(100)),
+    Column("municipality", String(100)),  # whose helpdesk (NULL: from before tenants, the default site's)
     Column("week", String(8), nullable=False),  # "2026-W49"
     Column("score", Integer, nullable=False),  # 1 (heel ontevreden) .. 5 (heel tevreden)
 )
@@ -1387,11 +1389,17 @@ class HandoffQueue:
 
     # -- satisfaction (CSAT) --
 
-    def csat_invite(self, team: str | None, *, now: datetime | None = None) -> str:
+    def csat_invite(
+        self, team: str | None, *, municipality: str | None = None, now: datetime | None = None
+    ) -> str:
         """Return a one-time token the widget sends back with the resident's score."""
         token = _new_id()
         with self.engine.begin() as conn:
-            conn.execute(insert(csat_invites).values(token=token, team=team or None, created_at=_utc(now)))
+            conn.execute(
+                insert(csat_invites).values(
+                    token=token, team=team or None, municipality=municipality, created_at=_utc(now)
+                )
+            )
         return token
 
     def record_csat(self, token: str, score: int, *, now: datetime | None = None) -> bool:
@@ -1405,16 +1413,21 @@ class HandoffQueue:
                 return False
             if conn.execute(delete(csat_invites).where(csat_invites.c.token == token)).rowcount != 1:
                 return False  # the same answer arrived twice at once
-            conn.execute(insert(csat_answers).values(team=row.team, week=iso_week(moment), score=score))
+            conn.execute(
+                insert(csat_answers).values(
+                    team=row.team, municipality=row.municipality, week=iso_week(moment), score=score
+                )
+            )
         return True
 
-    def csat_report(self) -> list[dict[str, Any]]:
-        """Return per team and week: number of answers, average score and the count per score."""
+    def csat_report(self, *, scope: Scope | None = None) -> list[dict[str, Any]]:
+        """Return per team and week (of `scope`'s helpdesks): answers, average score and the count per score."""
+        query = select(csat_answers.c.team, csat_answers.c.week, csat_answers.c.score, func.count())
+        if scope is not None:
+            query = query.where(scope.condition(csat_answers.c.municipality))
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(csat_answers.c.team, csat_answers.c.week, csat_answers.c.score, func.count()).group_by(
-                    csat_answers.c.team, csat_answers.c.week, csat_answers.c.score
-                )
+                query.group_by(csat_answers.c.team, csat_answers.c.week, csat_answers.c.score)
             ).all()
         groups: dict[tuple[str, str], dict[int, int]] = {}
         for team, week, score, count in rows:

@@ -32,6 +32,7 @@ from socialmap.signals import charts, export
 from socialmap.signals import model as sm
 from socialmap.signals.aggregator import default_places
 from socialmap.signals.queries import SOURCES, Area, Period, PeriodError, dashboard
+from socialmap.tenants import get_tenants
 
 PREFIX = "/medewerkers/signalen"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -43,6 +44,7 @@ CSP = (
     "default-src 'none'; script-src 'none'; style-src 'self'; img-src 'self' data:; "
     "form-action 'self'; base-uri 'none'; frame-ancestors 'none'; object-src 'none'"
 )
+OTHER_MUNICIPALITY = "U ziet alleen de signalen van uw eigen gemeente(n)."
 NO_ACCESS = (
     "U heeft geen toegang tot de signalen. Die zijn voor beleidsmedewerkers. "
     "Vraag de beheerder om de rol beleid als u ze nodig heeft."
@@ -118,39 +120,63 @@ def policy_only(
     return wrapper
 
 
-def _query(request: web.Request) -> tuple[Period, Area, str]:
+class OutOfScope(PeriodError):
+    """The area asked for is not one of the employee's municipalities."""
+
+
+def allowed_municipalities(request: web.Request, session: st.StaffSession) -> tuple[str, ...] | None:
+    """Return the municipalities whose signals this employee may see; None = all of Drenthe (every tenant)."""
+    tenants = get_tenants(request.app[SIGNALS_SETTINGS_KEY])
+    profile = _store(request.app).profile(session.username)
+    mine = tenants.scope(profile.scope(tenants.default.municipality))
+    return None if set(mine) >= set(tenants.names) else mine
+
+
+def _query(request: web.Request, allowed: tuple[str, ...] | None = None) -> tuple[Period, Area, str]:
     q = request.query
     month = q.get("maand", "").strip()
     period = Period.month(month) if month else Period.parse(q.get("van") or None, q.get("tot") or None)
     area = Area.parse(q.get("gemeente"), q.get("woonplaats"))
+    if allowed is not None:
+        if area.municipality is None and allowed:
+            area = Area(allowed[0], None)  # the province as a whole is for who serves all of it
+        if area.municipality not in allowed:
+            raise OutOfScope(OTHER_MUNICIPALITY)
     source = q.get("bron", "alles") or "alles"
     if source not in SOURCES:
         raise PeriodError("Kies als bron alles, echt of demo.")
     return period, area, source
 
 
-async def _data(request: web.Request) -> tuple[dict[str, Any], Period, Area, str]:
-    period, area, source = _query(request)
+async def _data(request: web.Request, session: st.StaffSession) -> tuple[dict[str, Any], Period, Area, str]:
+    allowed = await asyncio.to_thread(allowed_municipalities, request, session)
+    period, area, source = _query(request, allowed)
     engine = _db.get_engine(request.app[SIGNALS_SETTINGS_KEY].db_url)
     data = await asyncio.to_thread(dashboard, period, area, source=source, engine=engine)
     return data, period, area, source
 
 
 def _bad_request(request: web.Request, exc: PeriodError) -> web.StreamResponse:
+    status = 403 if isinstance(exc, OutOfScope) else 400
     if request.path == PREFIX:
+        if status == 403:
+            raise web.HTTPForbidden(text=str(exc))
         raise web.HTTPBadRequest(text=str(exc))
-    return _headers(web.json_response({"error": str(exc)}, status=400))
+    return _headers(web.json_response({"error": str(exc)}, status=status))
 
 
 @policy_only
 async def page(request: web.Request, session: st.StaffSession) -> web.StreamResponse:
     """Return the dashboard page."""
     try:
-        data, period, area, source = await _data(request)
+        data, period, area, source = await _data(request, session)
     except PeriodError as exc:
         return _bad_request(request, exc)
+    allowed = await asyncio.to_thread(allowed_municipalities, request, session)
     return _headers(
-        web.Response(text=render_dashboard(data, session, request.query), content_type="text/html", charset="utf-8")
+        web.Response(
+            text=render_dashboard(data, session, request.query, allowed), content_type="text/html", charset="utf-8"
+        )
     )
 
 
@@ -158,7 +184,7 @@ async def page(request: web.Request, session: st.StaffSession) -> web.StreamResp
 async def data_json(request: web.Request, session: st.StaffSession) -> web.StreamResponse:
     """Return the dashboard's numbers as JSON."""
     try:
-        data, *_ = await _data(request)
+        data, *_ = await _data(request, session)
     except PeriodError as exc:
         return _bad_request(request, exc)
     return _headers(web.json_response(data))
@@ -180,7 +206,7 @@ def _file_name(data: dict[str, Any], suffix: str) -> str:
 async def export_csv(request: web.Request, session: st.StaffSession) -> web.StreamResponse:
     """Return the numbers as a CSV download."""
     try:
-        data, *_ = await _data(request)
+        data, *_ = await _data(request, session)
     except PeriodError as exc:
         return _bad_request(request, exc)
     return _download(export.to_csv(data), "text/csv", _file_name(data, "csv"))
@@ -190,7 +216,7 @@ async def export_csv(request: web.Request, session: st.StaffSession) -> web.Stre
 async def export_json(request: web.Request, session: st.StaffSession) -> web.StreamResponse:
     """Return the numbers as a JSON download."""
     try:
-        data, *_ = await _data(request)
+        data, *_ = await _data(request, session)
     except PeriodError as exc:
         return _bad_request(request, exc)
     return _download(export.to_json(data), "application/json", _file_name(data, "json"))
@@ -206,12 +232,16 @@ async def asset(request: web.Request) -> web.StreamResponse:
     return response
 
 
-def render_dashboard(data: dict[str, Any], session: st.StaffSession | None, query: Any) -> str:
-    """Return the dashboard page's HTML for a dashboard dict."""
-    return _env().get_template("signals/dashboard.html").render(**view(data, session, query))
+def render_dashboard(
+    data: dict[str, Any], session: st.StaffSession | None, query: Any, allowed: tuple[str, ...] | None = None
+) -> str:
+    """Return the dashboard page's HTML for a dashboard dict (`allowed`: the municipalities to offer; None = all)."""
+    return _env().get_template("signals/dashboard.html").render(**view(data, session, query, allowed))
 
 
-def view(data: dict[str, Any], session: st.StaffSession | None, query: Any) -> dict[str, Any]:
+def view(
+    data: dict[str, Any], session: st.StaffSession | None, query: Any, allowed: tuple[str, ...] | None = None
+) -> dict[str, Any]:
     """Return what the dashboard and the report templates need: the data, charts and choices."""
     places = default_places()
     weeks = [w["label"] for w in data["period"]["weeks"]]
@@ -246,7 +276,7 @@ def view(data: dict[str, Any], session: st.StaffSession | None, query: Any) -> d
             [(p["name"], p["lat"], p["lon"], p["conversation"]) for p in data["map"]],
         ),  # fmt: skip
     }
-    municipalities = sorted(places.municipalities)
+    municipalities = sorted(m for m in places.municipalities if allowed is None or m in allowed)
     chosen = data["area"]["municipality"]
     villages = sorted(w for w, g in places.municipality_of.items() if g == chosen) if chosen else []
     params = {k: v for k, v in dict(query or {}).items() if k in {"van", "tot", "maand", "gemeente", "woonplaats", "bron"}}
@@ -258,6 +288,7 @@ def view(data: dict[str, Any], session: st.StaffSession | None, query: Any) -> d
         "session": session,
         "metrics": sm.METRICS,
         "municipalities": municipalities,
+        "whole_province": allowed is None,
         "villages": villages,
         "query": params,
         "query_string": urlencode(params),

@@ -28,7 +28,7 @@ import re
 import secrets
 import string
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -44,7 +44,8 @@ from aiohttp import web
 from socialmap import handoff as hq
 from socialmap import staff as st
 from socialmap.db import get_engine
-from socialmap.settings import ROOT, Settings, get_settings
+from socialmap.settings import ROOT, Deployment, Settings, get_settings
+from socialmap.tenants import Tenants, get_tenants
 
 log = logging.getLogger(__name__)
 
@@ -259,7 +260,22 @@ class Console:
 
     @property
     def teams(self) -> list[str]:
-        return list(self.settings.deployment.teams)
+        """Return the teams of every municipality, without duplicates (in file order)."""
+        return list(dict.fromkeys(team for d in self.tenants for team in d.teams))
+
+    @property
+    def tenants(self) -> Tenants:
+        return get_tenants(self.settings)
+
+    def scope(self, username: str) -> hq.Scope:
+        """Return the municipalities whose conversations, callbacks and history this employee may see."""
+        default = self.tenants.default.municipality
+        names = self.tenants.scope(self.staff.profile(username).scope(default))
+        return hq.Scope(names, unassigned=default in names)
+
+    def helpdesk_of(self, municipality: str | None) -> Deployment:
+        """Return the settings of the helpdesk a ticket or callback belongs to (None: the default site)."""
+        return self.tenants.get(municipality)
 
 
 def _seed_canned(queue: hq.HandoffQueue) -> None:
@@ -366,6 +382,29 @@ def _is_lead(session: st.StaffSession) -> bool:
     return getattr(session, "role", "") in getattr(st, "LEAD_ROLES", set())
 
 
+def _in_scope(console: Console, session: st.StaffSession, match_info: Mapping[str, str]) -> bool:
+    """Return False when the URL names a conversation or callback of a municipality the employee does not serve.
+
+    Every route with {ticket_id} or {callback_id} passes here before its handler runs, so a new
+    route cannot forget the check. Unknown ids pass: the handler answers 404 for them itself.
+    """
+    scope = console.scope(session.username)
+    try:
+        if "ticket_id" in match_info:
+            if not scope.allows(console.queue.get(match_info["ticket_id"]).municipality):
+                return False
+        if "callback_id" in match_info:
+            if not scope.allows(console.queue.get_callback(match_info["callback_id"]).municipality):
+                return False
+    except hq.TicketNotFound:
+        return True
+    return True
+
+
+# Out of scope looks exactly like "does not exist": no one learns another municipality's ids.
+NOT_FOUND_TICKET = "Dit gesprek of terugbelverzoek bestaat niet (meer)."
+
+
 def _login_redirect(request: web.Request) -> web.HTTPFound:
     target = request.path_qs if request.method == "GET" else f"{PREFIX}/wachtrij"
     return web.HTTPFound(f"{PREFIX}/inloggen?next={quote(target, safe='')}")
@@ -384,6 +423,8 @@ def page(handler: SessionHandler) -> Handler:
                 # Policy advisors work on the signals dashboard (web/signals.py), not with conversations.
                 raise web.HTTPFound(f"{PREFIX}/signalen")
             return render_page("forbidden.html", "forbidden", session, status=403, message=NO_CONVERSATIONS)
+        if not await _run(_in_scope, _console(request), session, request.match_info):
+            raise web.HTTPNotFound(text=NOT_FOUND_TICKET)
         return await handler(request, session)
 
     return wrapper
@@ -402,6 +443,8 @@ def api(handler: SessionHandler) -> Handler:
                 return _error(CSRF_FAILED, 403)
         if not _may_converse(session):
             return _error(NO_CONVERSATIONS, 403)
+        if not await _run(_in_scope, _console(request), session, request.match_info):
+            return _error(NOT_FOUND_TICKET, 404)
         try:
             return await handler(request, session)
         except hq.TicketNotFound as exc:
@@ -646,10 +689,13 @@ async def api_me(request: web.Request, session: st.StaffSession) -> web.StreamRe
     console = _console(request)
     accounts = await _run(console.staff.list)
     profile = await _run(console.staff.profile, session.username)
+    scope = await _run(console.scope, session.username)
     colleagues = [
         {"username": a.username, "name": a.name}
         for a in accounts
-        if not a.disabled and a.username != session.username
+        if not a.disabled
+        and a.username != session.username
+        and set((await _run(console.scope, a.username)).municipalities) & set(scope.municipalities)
     ]
     return _json(
         {
@@ -659,7 +705,8 @@ async def api_me(request: web.Request, session: st.StaffSession) -> web.StreamRe
             "role": getattr(session, "role", "medewerker"),
             "is_lead": _is_lead(session),
             "profile": profile.as_dict(),
-            "teams": console.teams,
+            "municipalities": list(scope.municipalities),
+            "teams": list(dict.fromkeys(t for m in scope.municipalities for t in console.tenants.get(m).teams)),
             "colleagues": colleagues,
             "outcomes": [{"code": k, "label": v} for k, v in hq.OUTCOMES.items()],
             "wait_targets": hq.WAIT_TARGET_MINUTES,
@@ -709,12 +756,13 @@ def _with_presence(views: list[dict[str, Any]], presence: dict[str, dict[str, An
 def _queue_data(console: Console, session: st.StaffSession, inbox: str) -> dict[str, Any]:
     queue = console.queue
     profile = console.staff.profile(session.username)
+    scope = console.scope(session.username)
     names = _names(console)
-    all_waiting = queue.waiting()
+    all_waiting = queue.waiting(scope=scope)
     teams = _inbox_teams(inbox, profile)
-    waiting = all_waiting if teams is None else queue.waiting(teams)
-    taken = queue.taken()
-    callbacks = queue.callbacks()
+    waiting = all_waiting if teams is None else queue.waiting(teams, scope=scope)
+    taken = queue.taken(scope=scope)
+    callbacks = queue.callbacks(scope=scope)
     waiting_views = []
     for ticket in waiting:
         view = ticket.as_dict()
@@ -980,10 +1028,10 @@ def _to_resident(text: str, handoff: str | None = None, **metadata: Any) -> dict
     return {"event": "bot", "text": text, "metadata": meta}
 
 
-def _joined_event(console: Console, session: st.StaffSession) -> dict[str, Any]:
+def _joined_event(console: Console, session: st.StaffSession, ticket: hq.Ticket) -> dict[str, Any]:
     first = _first_name(session.name)
     text = console.texts.render(
-        "utter_staff_joined", staff_name=first, municipality_name=console.settings.deployment.municipality
+        "utter_staff_joined", staff_name=first, municipality_name=console.helpdesk_of(ticket.municipality).municipality
     )
     return _to_resident(text, "joined", **{"from": "staff", "staff_name": first})
 
@@ -993,7 +1041,7 @@ async def _take(console: Console, ticket: hq.Ticket, session: st.StaffSession) -
     try:
         await console.rasa.append_events(ticket.conversation_id, [{"event": "pause"}], to_resident=False)
         await console.rasa.append_events(
-            ticket.conversation_id, [_joined_event(console, session)], to_resident=True
+            ticket.conversation_id, [_joined_event(console, session, ticket)], to_resident=True
         )
     except RasaUnavailable:
         # Without Rasa the resident cannot be reached: give the ticket back to the queue.
@@ -1013,7 +1061,7 @@ async def api_take(request: web.Request, session: st.StaffSession) -> web.Stream
 def _take_next(console: Console, session: st.StaffSession, inbox: str) -> hq.Ticket | None:
     """Return the first waiting ticket of the inbox taken by this employee, or None when nobody waits."""
     teams = _inbox_teams(inbox, console.staff.profile(session.username))
-    for ticket in console.queue.waiting(teams):
+    for ticket in console.queue.waiting(teams, scope=console.scope(session.username)):
         if ticket.assigned_to not in (None, session.username):
             continue
         try:
@@ -1123,13 +1171,16 @@ async def api_transfer(request: web.Request, session: st.StaffSession) -> web.St
     body = await _body(request)
     team = str(body.get("team") or "").strip() or None
     to_staff = str(body.get("to_staff") or "").strip().lower() or None
-    if team and team not in console.settings.deployment.teams:
+    current = await _run(console.queue.get, request.match_info["ticket_id"])
+    if team and team not in console.helpdesk_of(current.municipality).teams:
         return _error("Dit team bestaat niet. Kies een team uit de lijst.", 400)
     colleague = None
     if to_staff:
         colleague = await _run(console.staff.get, to_staff)
         if colleague is None or colleague.disabled:
             return _error("Deze collega bestaat niet of is niet actief.", 400)
+        if not (await _run(console.scope, to_staff)).allows(current.municipality):
+            return _error("Deze collega werkt niet voor deze gemeente.", 400)
     ticket = await _run(
         console.queue.transfer,
         request.match_info["ticket_id"],
@@ -1160,7 +1211,7 @@ async def _after_conversation(console: Console, ticket: hq.Ticket, response: str
     """Tell the resident the conversation ended, ask the optional satisfaction question, keep the transcript."""
     events = [_to_resident(console.texts.render(response), handoff)]
     if ticket.taken_at is not None:  # a person talked with the resident: ask how it went
-        token = await _run(console.queue.csat_invite, ticket.team)
+        token = await _run(console.queue.csat_invite, ticket.team, municipality=ticket.municipality)
         question = console.texts.render("utter_ask_csat")
         events.append(
             {
@@ -1331,6 +1382,7 @@ async def api_history(request: web.Request, session: st.StaffSession) -> web.Str
         outcome=outcome if outcome in hq.OUTCOMES else None,
         place=q.get("place", "").strip()[:100] or None,
         words=q.get("q", "").strip()[:200] or None,
+        scope=await _run(console.scope, session.username),
     )
     return _json({"results": found})
 
@@ -1338,17 +1390,25 @@ async def api_history(request: web.Request, session: st.StaffSession) -> web.Str
 @api
 async def api_csat(request: web.Request, session: st.StaffSession) -> web.StreamResponse:
     """Return the satisfaction answers per team and week."""
-    return _json({"report": await _run(_console(request).queue.csat_report)})
+    console = _console(request)
+    scope = await _run(console.scope, session.username)
+    return _json({"report": await _run(functools.partial(console.queue.csat_report, scope=scope))})
 
 
 # --- admin (team leads) -----------------------------------------------------------------------
 
 
-def _accounts(console: Console) -> list[dict[str, Any]]:
+def _accounts(console: Console, lead: str) -> list[dict[str, Any]]:
+    """Return the accounts that share a municipality with the team lead `lead`."""
     profiles = console.staff.profiles()
+    default = console.tenants.default.municipality
+    mine = set(console.scope(lead).municipalities)
     out = []
     for account in console.staff.list():
         profile = profiles.get(account.username) or st.StaffProfile(account.username)
+        theirs = console.tenants.scope(profile.scope(default))
+        if not mine & set(theirs):
+            continue
         out.append(
             {
                 "username": account.username,
@@ -1357,6 +1417,7 @@ def _accounts(console: Console) -> list[dict[str, Any]]:
                 "role_label": getattr(st, "ROLES", {}).get(getattr(account, "role", ""), ""),
                 "disabled": account.disabled,
                 "teams": list(profile.teams),
+                "municipalities": list(theirs),
                 "status": profile.status,
                 "status_label": st.STATUSES.get(profile.status, profile.status),
             }
@@ -1367,7 +1428,15 @@ def _accounts(console: Console) -> list[dict[str, Any]]:
 @lead_api
 async def api_accounts(request: web.Request, session: st.StaffSession) -> web.StreamResponse:
     """Return every account with role, teams and availability."""
-    return _json({"accounts": await _run(_accounts, _console(request))})
+    return _json({"accounts": await _run(_accounts, _console(request), session.username)})
+
+
+def _check_municipalities(console: Console, lead: str, requested: Any, current: Iterable[str] = ()) -> list[str]:
+    """Return the municipalities to store: those requested (all of the lead's own) plus `current` outside the lead's."""
+    mine = console.scope(lead).municipalities
+    if not isinstance(requested, list) or any(m not in mine for m in requested):
+        raise st.StaffError("Kies gemeenten uit de lijst (alleen uw eigen gemeenten).")
+    return sorted({str(m) for m in requested} | {m for m in current if m not in mine})
 
 
 def _check_teams(console: Console, teams: Any) -> list[str]:
@@ -1382,6 +1451,10 @@ async def api_add_account(request: web.Request, session: st.StaffSession) -> web
     console = _console(request)
     body = await _body(request)
     teams = _check_teams(console, body.get("teams") or [])
+    lead_scope = await _run(console.scope, session.username)
+    municipalities = await _run(
+        _check_municipalities, console, session.username, body.get("municipalities") or list(lead_scope.municipalities)
+    )
     role = str(body.get("role") or "medewerker")
     account = await _run(
         console.staff.add,
@@ -1391,7 +1464,8 @@ async def api_add_account(request: web.Request, session: st.StaffSession) -> web
         role=role,
     )
     await _run(console.staff.set_teams, account.username, teams)
-    return _json({"accounts": await _run(_accounts, console)})
+    await _run(console.staff.set_municipalities, account.username, municipalities)
+    return _json({"accounts": await _run(_accounts, console, session.username)})
 
 
 @lead_api
@@ -1402,6 +1476,14 @@ async def api_change_account(request: web.Request, session: st.StaffSession) -> 
     username = request.match_info["username"]
     if await _run(console.staff.get, username) is None:
         return _error("Deze medewerker bestaat niet.", 404)
+    theirs = (await _run(console.scope, username)).municipalities
+    if not set(theirs) & set((await _run(console.scope, session.username)).municipalities):
+        return _error("Deze medewerker bestaat niet.", 404)  # another municipality's employee
+    if "municipalities" in body:
+        chosen = await _run(_check_municipalities, console, session.username, body["municipalities"], theirs)
+        if not chosen:
+            return _error("Kies minstens één gemeente.", 400)
+        await _run(console.staff.set_municipalities, username, chosen)
     if "teams" in body:
         await _run(console.staff.set_teams, username, _check_teams(console, body["teams"]))
     if "role" in body:
@@ -1412,7 +1494,7 @@ async def api_change_account(request: web.Request, session: st.StaffSession) -> 
         if username == session.username:
             return _error("U kunt uw eigen account niet uitschakelen.", 400)
         await _run(console.staff.set_disabled, username, bool(body["disabled"]))
-    return _json({"accounts": await _run(_accounts, console)})
+    return _json({"accounts": await _run(_accounts, console, session.username)})
 
 
 @api

@@ -26,6 +26,7 @@ from socialmap.db import get_engine
 from socialmap.geo import get_geocoder
 from socialmap.search import SearchQuery, search
 from socialmap.signals.aggregator import default_places
+from socialmap.tenants import DRENTHE
 from tests.browser.conftest import axe_violations, describe, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
@@ -53,6 +54,11 @@ def policy(stack: Any) -> requests.Session:
         [sys.executable, "-m", "socialmap", "staff", "add", USERNAME, "--name", "Lotte Smit", "--role", "beleid",
          "--password-stdin"],
         input=PASSWORD.encode(), env=stack.env, cwd=ROOT, check=True, capture_output=True,
+    )  # fmt: skip
+    # A provincial advisor: signals are scoped to an employee's municipalities, here all twelve.
+    subprocess.run(
+        [sys.executable, "-m", "socialmap", "staff", "municipalities", USERNAME, *DRENTHE],
+        env=stack.env, cwd=ROOT, check=True, capture_output=True,
     )  # fmt: skip
     session = requests.Session()
     form = session.get(f"{stack.web_url}/medewerkers/inloggen", timeout=10)

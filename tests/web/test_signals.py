@@ -44,6 +44,7 @@ async def env(tmp_path: Path) -> AsyncIterator[Env]:
     )
     store = staff_module.StaffStore(_db.get_engine(db_url))
     store.add("lotte", "Lotte Smit", PASSWORD, role="beleid")
+    store.set_municipalities("lotte", ["Midden-Drenthe"])  # signals are scoped to her municipality
     store.add("anja", "Anja de Vries", PASSWORD)
     aggregator = Aggregator(_db.get_engine(db_url))
     for i in range(3):
