@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -53,6 +54,8 @@ def kafka_config(settings: BrokerSettings, **extra: Any) -> dict[str, Any]:
         "client.id": "socialmap-signals-consumer",
         "reconnect.backoff.ms": 1000,
         "reconnect.backoff.max.ms": 60000,
+        # librdkafka's own messages go through this log, not straight to stderr.
+        "logger": logging.getLogger("socialmap.signals.librdkafka"),
     }
     if settings.security_protocol.startswith("SASL"):
         config.update({"sasl.mechanism": "PLAIN", "sasl.username": settings.username,
@@ -154,7 +157,7 @@ class KafkaSignalsConsumer:
             )
             log.info("signals consumer: set retention.ms=%s on topic %r", wanted, s.topic)
             return True
-        except (KafkaException, TimeoutError, ValueError, NotImplementedError) as exc:
+        except (KafkaException, TimeoutError, FutureTimeout, ValueError, NotImplementedError) as exc:
             reason = str(exc) or type(exc).__name__
         log.error("signals consumer: could not check or set the retention of topic %r (%s). Set it with: %s",
                   s.topic, reason, configs_command(s))  # fmt: skip

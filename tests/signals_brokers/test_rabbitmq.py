@@ -321,3 +321,26 @@ async def test_a_second_consumer_stands_by_and_takes_over(
     await wait_until(lambda: second.stats.counted == sent, 60, "the second consumer to take over")
     assert first.stats.counted == 0
     assert flushed_counts(signals_engine) == await sql_path_counts(tmp_path, range(10))
+
+
+def test_delivery_keys_are_kept_for_the_retention_period_only(signals_engine: Engine) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from socialmap.signals.consume import deliveries
+
+    sink = EventSink(Aggregator(signals_engine), retention_days=28)
+    body = b'{"sender_id": "r1", "event": "action", "name": "action_listen", "timestamp": 1.8e9}'
+    first = sink.commit_deliveries([body, b"[1, 2]"])
+    assert (first.counted, first.unreadable, len(first.keys)) == (1, 1, 1)
+    again = sink.commit_deliveries([body])  # redelivered: recognised, not counted again
+    assert (again.counted, again.duplicates) == (0, 1)
+    with signals_engine.begin() as conn:
+        raw = conn.execute(select(deliveries.c.key)).scalars().all()
+        assert "r1" not in "".join(raw) and len(raw[0]) == 64
+        conn.execute(update(deliveries).values(at=_db.utc_naive() - timedelta(days=28, hours=12)))
+    assert sink.purge_stale() == 0  # younger than the retention period plus a day: the broker may still hold it
+    with signals_engine.begin() as conn:
+        conn.execute(update(deliveries).values(at=_db.utc_naive() - timedelta(days=29, minutes=1)))
+    assert sink.purge_stale() == 1 and sink.kept_keys() == 0
