@@ -403,7 +403,12 @@ def cross_validate(
         fold_dir.mkdir(parents=True, exist_ok=True)
         train_file = fold_dir / "train.yml"
         train_file.write_text(train_data.nlu_as_yaml(), encoding="utf-8")
-        examples = [Example(e.get("text"), str(e.get("intent")).split("/")[0]) for e in test_data.intent_examples]
+        # EXTERNAL_* intents are sent by the staff console, never typed by a resident: not scored.
+        examples = [
+            Example(e.get("text"), str(e.get("intent")).split("/")[0])
+            for e in test_data.intent_examples
+            if not str(e.get("intent")).startswith("EXTERNAL_")
+        ]
         prepared.append((index, fold_dir, train_file, examples))
 
     def run_fold(item: tuple[int, Path, Path, list[Example]]) -> tuple[list[Prediction], dict[str, Any]]:
