@@ -182,6 +182,69 @@ def signals_figures(conversations: int = 40_000, renders: int = 200) -> dict[str
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def signals_rabbitmq_figures(conversations: int = 5_000, batch_size: int = 500) -> dict[str, float]:
+    """Return the RabbitMQ consumer's throughput: a queue full of Rasa-shaped events drained into the aggregate.
+
+    A throw-away rabbitmq-server (scripts/rabbitmq_local.py) gets the synthetic events as
+    Rasa's pika broker publishes them (persistent JSON messages on its fanout exchange);
+    then `RabbitConsumer` counts them (commit, delivery keys, ack) until the queue is empty.
+    """
+    import asyncio
+    import json
+
+    import aio_pika
+
+    from scripts.make_signals_demo import synthetic_events
+    from scripts.rabbitmq_local import LocalRabbitMQ
+    from socialmap.db import get_engine
+    from socialmap.signals.aggregator import Aggregator
+    from socialmap.signals.consume import BrokerSettings, EventSink
+    from socialmap.signals.rabbitmq import RabbitConsumer
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-signals-mq-"))
+    server = LocalRabbitMQ()
+    try:
+        shutil.copy(ROOT / "var" / "socialmap.db", tmp / "socialmap.db")
+        engine = get_engine(f"sqlite:///{tmp / 'socialmap.db'}")
+        bodies = [json.dumps(e).encode() for e in synthetic_events(engine, conversations, 52)]
+        server.start()
+        settings = BrokerSettings(url="127.0.0.1", port=server.port, username=server.username,
+                                  password=server.password, queue="rasa_core_events", exchange="rasa-exchange",
+                                  management_url=server.management_url, topic="", group="",
+                                  security_protocol="PLAINTEXT", retention_days=28)  # fmt: skip
+        consumer = RabbitConsumer(settings, EventSink(Aggregator(engine), retention_days=28), batch_size=batch_size)
+
+        async def run() -> float:
+            connection = await aio_pika.connect(host="127.0.0.1", port=server.port, login=server.username,
+                                                password=server.password)  # fmt: skip
+            async with connection:
+                channel = await connection.channel(publisher_confirms=True)
+                exchange = await channel.declare_exchange("rasa-exchange", type=aio_pika.ExchangeType.FANOUT)
+                queue = await channel.declare_queue("rasa_core_events", durable=True)
+                await queue.bind(exchange, "")
+                for start in range(0, len(bodies), 1000):
+                    await asyncio.gather(*(exchange.publish(aio_pika.Message(
+                        body, delivery_mode=aio_pika.DeliveryMode.PERSISTENT), "") for body in bodies[start:start + 1000]))  # fmt: skip
+            stop = asyncio.Event()
+            started = time.perf_counter()
+            task = asyncio.get_running_loop().create_task(consumer.run(stop))
+            while consumer.stats.counted + consumer.stats.unreadable < len(bodies):
+                if task.done():
+                    task.result()
+                    raise RuntimeError("the consumer stopped early")
+                await asyncio.sleep(0.05)
+            elapsed = time.perf_counter() - started
+            stop.set()
+            await task
+            return elapsed
+
+        elapsed = asyncio.run(run())
+        return {"signals_rabbitmq_events": len(bodies), "signals_rabbitmq_consume_events_per_s": len(bodies) / elapsed}
+    finally:
+        server.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 PDOK_DELAY_S = 1.2
 
 
@@ -314,6 +377,7 @@ def main(argv: list[str] | None = None) -> int:
     figures: dict[str, float] = {}
     if not args.skip_signals:
         figures.update(signals_figures())
+        figures.update(signals_rabbitmq_figures())
     if not args.skip_search:
         from scripts import bench_search
 

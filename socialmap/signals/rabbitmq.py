@@ -201,7 +201,8 @@ class RabbitConsumer:
         try:
             channel = await connection.channel()
             channel.close_callbacks.add(lambda *_: lost.set())
-            await channel.set_qos(prefetch_count=self.batch_size)
+            # Twice a batch: the next batch arrives while this one is being committed.
+            await channel.set_qos(prefetch_count=2 * self.batch_size)
             # The same exchange, queue and binding as Rasa's PikaEventBroker declares.
             exchange = await channel.declare_exchange(self.settings.exchange, type=aio_pika.ExchangeType.FANOUT)
             queue = await channel.declare_queue(self.settings.queue, durable=True)
