@@ -8,7 +8,12 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.fallback import ActionDefaultFallback, ActionHandleFallback, ActionLocationDenied, last_bot_response
+from actions.fallback import (
+    ActionDefaultFallback,
+    ActionHandleFallback,
+    ActionLocationDenied,
+    last_bot_response,
+)
 from tests.actions.helpers import make_tracker, user_event
 
 DOMAIN: dict[str, Any] = {
