@@ -12,7 +12,19 @@ import weakref
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Boolean, Column, Date, DateTime, Index, Integer, MetaData, String, Table, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
@@ -63,7 +75,7 @@ cursors = Table(
     "signals_cursor",
     metadata,
     Column("name", String(64), primary_key=True),
-    Column("last_id", Integer, nullable=False),
+    Column("last_id", BigInteger, nullable=False),  # an event id or a Kafka offset: 64 bits
     Column("updated_at", DateTime, nullable=False),
 )
 
