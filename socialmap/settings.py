@@ -284,4 +284,5 @@ def get_settings() -> Settings:
         action_timeout_s=_env_float("ACTION_TIMEOUT_S", 4.0),
         action_token=secret_from_env("ACTION_SERVER_TOKEN"),
         socketio_redis_url=_env("SOCKETIO_REDIS_URL", ""),
+        deployments_dir=Path(_env("SOCIALMAP_DEPLOYMENTS_DIR", str(ROOT / "deployments"))),
     )

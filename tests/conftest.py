@@ -85,11 +85,21 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     deployment = yaml.safe_load((ROOT / "deployment.yml").read_text(encoding="utf-8"))
     deployment["opening_hours"] = {day: ["00:00", "23:59"] for day in WEEKDAYS_NL}
     (var_dir / "deployment.yml").write_text(yaml.safe_dump(deployment, allow_unicode=True), encoding="utf-8")
+    # Every municipality's helpdesk too (socialmap.tenants): a resident of Emmen is queued for Emmen's.
+    tenants_dir = var_dir / "deployments"
+    tenants_dir.mkdir()
+    for source in sorted((ROOT / "deployments").glob("*.yml")):
+        tenant = yaml.safe_load(source.read_text(encoding="utf-8"))
+        tenant["opening_hours"] = deployment["opening_hours"]
+        (tenants_dir / source.name).write_text(yaml.safe_dump(tenant, allow_unicode=True), encoding="utf-8")
     config = isolated_config(
         var_dir,
         ROOT / "results" / "logs",
         token="test-" + uuid.uuid4().hex,
-        extra_env={"SOCIALMAP_DEPLOYMENT": str(var_dir / "deployment.yml")},
+        extra_env={
+            "SOCIALMAP_DEPLOYMENT": str(var_dir / "deployment.yml"),
+            "SOCIALMAP_DEPLOYMENTS_DIR": str(tenants_dir),
+        },
     )
     for name in ("actions", "rasa", "web"):
         (config.log_dir / f"{name}.log").unlink(missing_ok=True)

@@ -151,3 +151,16 @@ def test_staff_profiles_of_an_older_database_get_municipalities(tmp_path: Path) 
     with fresh.connect() as conn:
         stored = conn.execute(text("SELECT municipalities FROM staff_profile WHERE username='bert'")).scalar_one()
     assert json.loads(stored) == ["Borger-Odoorn", "Emmen"]
+
+
+def test_the_folder_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from socialmap.settings import get_settings
+
+    monkeypatch.setenv("SOCIALMAP_DEPLOYMENTS_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    try:
+        assert get_settings().deployments_dir == tmp_path
+    finally:
+        monkeypatch.delenv("SOCIALMAP_DEPLOYMENTS_DIR")
+        get_settings.cache_clear()
+    assert get_settings().deployments_dir == ROOT / "deployments"
