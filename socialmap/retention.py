@@ -23,7 +23,7 @@ from sqlalchemy import create_engine
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import text as sql_text
 
-from socialmap.settings import VAR, get_settings
+from socialmap.settings import VAR
 from socialmap.vault import VAULT_TTL, ContactVault
 
 log = logging.getLogger(__name__)
@@ -96,7 +96,10 @@ def _purge_handoff(cutoff: datetime) -> dict[str, int] | str:
 def purge(days: int | None = None, now: datetime | None = None) -> dict[str, Any]:
     """Return what was deleted: conversations, handoff tickets/callbacks and vault entries older than `days`."""
     if days is None:
-        days = get_settings().deployment.retention_days
+        # One store for all municipalities: the shortest period any site promised its residents.
+        from socialmap.tenants import get_tenants
+
+        days = get_tenants().retention_days
     if days < 0:
         raise ValueError("days must be 0 or more")
     now = _as_utc(now) if now else _utcnow()
