@@ -539,7 +539,8 @@ def test_csat_is_stored_once_without_identity_and_reported_per_team_and_week(
     ]
     with fresh_queue.engine.connect() as conn:
         columns = set(conn.execute(select(hq.csat_answers)).keys())
-    assert columns == {"id", "team", "week", "score"}
+    # "municipality" is the helpdesk's (whose staff see the report), never the resident's place.
+    assert columns == {"id", "team", "municipality", "week", "score"}
 
 
 # --- teams and availability (staff console) --------------------------------------------------

@@ -103,6 +103,7 @@ async def two_municipalities(tmp_path: Path, fake_rasa: tuple[FakeRasa, str]) ->
     queue.take(done.id, "anja", "Anja de Vries")
     queue.close(done.id, "anja", "helped", staff_name="Anja de Vries")
     queue.keep_transcript(done.id, "Inwoner: koffie in Assen")
+    assert queue.record_csat(queue.csat_invite("Wmo-loket", municipality="Assen"), 4)
     # Emmen's own ticket: the walk must still work for it (the test proves scoping, not a broken console).
     queue.request("conv-emmen", hq.HandoffSummary(location="Emmen", municipality="Emmen"), municipality="Emmen")
     async with TestClient(TestServer(app, host="127.0.0.1")) as client:
@@ -201,6 +202,8 @@ async def test_the_assen_employee_does_see_and_take_her_conversation(two_municip
     assert taken.status == 200 and (await taken.json())["municipality"] == "Assen"
     history = await (await env.client.get("/medewerkers/api/history?q=koffie")).json()
     assert [r["conversation_id"] for r in history["results"]] == ["conv-assen-done"]
+    report = (await (await env.client.get("/medewerkers/api/csat")).json())["report"]
+    assert [(r["team"], r["answers"]) for r in report] == [("Wmo-loket", 1)]
     joined = [body for _, body in env.rasa.posted("events") if body and body[0].get("event") == "bot"]
     assert "gemeente Assen" in joined[0][0]["text"]
 
@@ -213,6 +216,9 @@ async def test_the_emmen_employee_sees_only_emmen_in_the_queue(two_municipalitie
     assert queue["taken"] == [] and queue["callbacks"] == [] and queue["waiting_total"] == 1
     me = await (await env.client.get("/medewerkers/api/me")).json()
     assert me["municipalities"] == ["Emmen"] and me["colleagues"] == []
+    assert (await (await env.client.get("/medewerkers/api/csat")).json())["report"] == []
+    history = await (await env.client.get("/medewerkers/api/history")).json()
+    assert history["results"] == []
 
 
 async def test_a_team_lead_assigns_only_her_own_municipalities(two_municipalities: Tenants) -> None:

@@ -684,6 +684,7 @@
 
   function adminPage() {
     var teams = [];
+    var municipalities = [];  // the lead's own: she assigns only these
     function loadCanned() {
       request("GET", "/canned").then(function (data) {
         fillTable("canned-list", data.canned.map(function (c) {
@@ -735,6 +736,26 @@
           var chosen = boxes.filter(function (b) { return b.checked; }).map(function (b) { return b.value; });
           request("POST", "/accounts/" + encodeURIComponent(a.username), { teams: chosen }).then(renderAccounts).catch(function (e) { showError(e.message); });
         }, "secondary"));
+        // Which municipalities' conversations this employee sees (socialmap.tenants).
+        var muniBoxes = municipalities.map(function (name) {
+          var label = el("label", null, "inline");
+          var box = el("input");
+          box.type = "checkbox";
+          box.value = name;
+          box.checked = (a.municipalities || []).indexOf(name) >= 0;
+          label.appendChild(box);
+          label.appendChild(document.createTextNode(" " + name));
+          teamBox.appendChild(label);
+          return box;
+        });
+        if (muniBoxes.length > 1) {
+          teamBox.appendChild(button("Gemeenten opslaan", function () {
+            var chosen = muniBoxes.filter(function (b) { return b.checked; }).map(function (b) { return b.value; });
+            request("POST", "/accounts/" + encodeURIComponent(a.username), { municipalities: chosen }).then(renderAccounts).catch(function (e) { showError(e.message); });
+          }, "secondary"));
+        } else {
+          muniBoxes.forEach(function (b) { b.disabled = true; });
+        }
         var actions = el("div", null, "row-actions");
         if (me && a.username !== me.username) {
           actions.appendChild(button(a.disabled ? "Weer toelaten" : "Uitschakelen", function () {
@@ -756,7 +777,7 @@
         teams: chosen,
       }).then(function (data) { showError(""); event.target.reset(); renderAccounts(data); }).catch(function (e) { showError(e.message); });
     });
-    common("admin").then(function (data) { teams = data.teams; loadAccounts(); });
+    common("admin").then(function (data) { teams = data.teams; municipalities = data.municipalities || []; loadAccounts(); });
     loadCanned();
   }
 
