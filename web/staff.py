@@ -968,7 +968,7 @@ async def api_search(request: web.Request, session: st.StaffSession) -> web.Stre
     keywords = request.query.get("q", "").strip()[:200] or None
     category = request.query.get("category", "").strip() or ticket.summary.need
     try:
-        page_ = await _run(_search, console, ticket.summary, keywords, category)
+        page_ = await _run(_search, console, ticket.summary, keywords, category, ticket.municipality)
     except SearchUnavailable as exc:
         return _error(str(exc), 503)
     return _json({"results": page_})
@@ -979,7 +979,11 @@ class SearchUnavailable(Exception):
 
 
 def _search(
-    console: Console, summary: hq.HandoffSummary, keywords: str | None, category: str | None
+    console: Console,
+    summary: hq.HandoffSummary,
+    keywords: str | None,
+    category: str | None,
+    municipality: str | None = None,
 ) -> list[dict[str, Any]]:
     """Return up to ten result cards (dicts) near the resident's place."""
     try:
@@ -991,11 +995,11 @@ def _search(
     lat, lon = summary.place_lat, summary.place_lon
     place_name = summary.location or summary.municipality
     if lat is None or lon is None:
-        # The assistant did not know the place yet: search around the municipality of this deployment.
+        # The assistant did not know the place yet: search around the municipality whose helpdesk has it.
         try:
             from socialmap.geo import get_geocoder
 
-            found = get_geocoder().geocode(place_name or console.settings.deployment.municipality)
+            found = get_geocoder().geocode(place_name or console.helpdesk_of(municipality).municipality)
         except Exception as exc:  # the geocoder is another part; any failure means "no place"
             raise SearchUnavailable("De plaats van de inwoner is onbekend. Zoeken lukt daarom niet.") from exc
         if found.place is None:
@@ -1140,7 +1144,7 @@ async def api_send_card(request: web.Request, session: st.StaffSession) -> web.S
     keywords = str(body.get("q", "")).strip()[:200] or None
     category = str(body.get("category", "")).strip() or ticket.summary.need
     try:
-        cards = await _run(_search, console, ticket.summary, keywords, category)
+        cards = await _run(_search, console, ticket.summary, keywords, category, ticket.municipality)
     except SearchUnavailable as exc:
         return _error(str(exc), 503)
     card = next((c for c in cards if c.get("service_id") == service_id), None)
