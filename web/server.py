@@ -23,6 +23,7 @@ from aiohttp import web
 from socialmap.privacy import RetentionScheduler
 from socialmap.settings import Deployment, Settings, get_settings
 from socialmap.signals.worker import SignalsWorker
+from socialmap.tenants import file_name, get_tenants
 from web import signals, staff
 
 log = logging.getLogger(__name__)
@@ -100,9 +101,11 @@ def _add_security_headers(request: web.Request, response: web.StreamResponse) ->
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
 
 
-def _page_vars(settings: Settings, socket_url: str) -> dict[str, str]:
-    """Return the HTML-escaped values the demo page templates fill in."""
-    deployment: Deployment = settings.deployment
+def _page_vars(
+    settings: Settings, socket_url: str, deployment: Deployment | None = None, pages: str = "/,/zorg-en-ondersteuning*"
+) -> dict[str, str]:
+    """Return the HTML-escaped values the demo page templates fill in (default: the default site's)."""
+    deployment = deployment or settings.deployment
     municipality = deployment.municipality
     raw = {
         "municipality": municipality,
@@ -117,7 +120,7 @@ def _page_vars(settings: Settings, socket_url: str) -> dict[str, str]:
         "widget_title": "Digitale assistent",
         "widget_subtitle": "Hulp en activiteiten bij u in de buurt",
         "widget_color": "#00567a",
-        "widget_pages": "/,/zorg-en-ondersteuning*",
+        "widget_pages": pages,
     }
     return {key: html.escape(value, quote=True) for key, value in raw.items()}
 
@@ -202,6 +205,15 @@ def create_app(settings: Settings | None = None, *, socket_url: str | None = Non
     app[PAGE_VARS_KEY] = _page_vars(settings, socket_url)
     for route, body in _render_pages(app[PAGE_VARS_KEY]).items():
         app.router.add_get(route, _page(body))
+    # The home page of every other municipality's site, e.g. /gemeente/coevorden: the same widget
+    # with that data-municipality, to try the tenant rule (README, "Municipalities (tenants)").
+    tenants = get_tenants(settings)
+    for deployment in tenants:
+        if deployment.municipality == tenants.default.municipality:
+            continue
+        route = "/gemeente/" + file_name(deployment.municipality).removesuffix(".yml")
+        page_vars = _page_vars(settings, socket_url, deployment, pages=route)
+        app.router.add_get(route, _page(_render_pages(page_vars)["/"]))
     app.router.add_get("/widget/{name}", _static(WIDGET_DIR))
     app.router.add_get("/demo/{name}", _static(DEMO_DIR))
     app.router.add_get("/healthz", health)
