@@ -67,6 +67,31 @@ def fallback_ran_this_turn(events: list[dict[str, Any]]) -> bool:
     return any(e.get("event") == "action" and e.get("name") in FALLBACK_ACTIONS for e in turns[-1])
 
 
+def previous_answer_responses(events: list[dict[str, Any]]) -> list[str]:
+    """Return the response names of the assistant's whole answer to the resident's previous message.
+
+    "Bedoelt u Nietap?" is followed in the same answer by the form asking for the place again.
+    """
+    turns = _answers_per_turn(events)
+    if len(turns) < 2:
+        return []
+    return [
+        str((e.get("metadata") or {}).get("utter_action"))
+        for e in turns[-2]
+        if e.get("event") == "bot" and (e.get("metadata") or {}).get("utter_action")
+    ]
+
+
+def _suggested_place(events: list[dict[str, Any]]) -> str:
+    """Return the place of "Bedoelt u Nietap?" in the assistant's previous answer, or ""."""
+    turns = _answers_per_turn(events)
+    for event in turns[-2] if len(turns) >= 2 else []:
+        metadata = event.get("metadata") or {}
+        if event.get("event") == "bot" and metadata.get("utter_action") == "utter_location_suggestion":
+            return str(metadata.get("suggestion") or "")
+    return ""
+
+
 def last_bot_message(events: list[dict[str, Any]]) -> dict[str, Any]:
     """Return the metadata of the assistant's last message (with a response name) before the current one."""
     seen_user = False
@@ -148,10 +173,9 @@ class ActionDefaultFallback(Action):
             # utter_crisis has been said (TurnGuardPolicy); add the offer of help if it is missing.
             return [FollowupAction("action_offer_after_crisis")]
         known = set(domain.get("actions", [])) | set(domain.get("responses", {})) | set(domain.get("forms", {}))
-        last = last_bot_message(events)
-        if intent == dialogue.AFFIRM and last.get("utter_action") == "utter_location_suggestion":
+        if intent == dialogue.AFFIRM and "utter_location_suggestion" in previous_answer_responses(events):
             # "Bedoelt u Nietap?" - "ja": take the suggested place and let the form go on.
-            suggestion = str(last.get("suggestion") or "")
+            suggestion = _suggested_place(events)
             if suggestion:
                 return [SlotSet("location", suggestion), FollowupAction("location_form")]
         if intent in (dialogue.AFFIRM, dialogue.DENY):
@@ -182,7 +206,7 @@ class ActionLocationDenied(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        if last_bot_message(tracker.events).get("utter_action") == "utter_location_suggestion":
+        if "utter_location_suggestion" in previous_answer_responses(tracker.events):
             dispatcher.utter_message(response="utter_location_other_place")
             return []
         dispatcher.utter_message(response="utter_anything_else")

@@ -357,15 +357,17 @@ def _candidates_bsn_context(text: str) -> Iterable[Found]:
 
 _IBAN_SEP = r"[ .\-_/]?"
 # With a country code: 2 letters, 2 digits, then 10-30 alphanumerics with optional single separators.
+# Inside a lookahead, so candidates may overlap: "AA00 NL54AAAA0000000000" must not let the
+# invalid stretch from "AA00" hide the valid IBAN that starts inside it.
 _IBAN_RE = re.compile(
-    r"(?<![A-Za-z0-9])(?P<iban>[A-Za-z]{2}"
+    r"(?<![A-Za-z0-9])(?=(?P<iban>[A-Za-z]{2}"
     + _IBAN_SEP
     + r"\d"
     + _IBAN_SEP
     + r"\d(?:"
     + _IBAN_SEP
     + r"[A-Za-z0-9]){10,30})"
-    r"(?![A-Za-z0-9])"
+    r"(?![A-Za-z0-9]))"
 )
 # A Dutch account without the country code: [2 check digits] + 4-letter bank code + 10 digits.
 _NL_ACCOUNT_RE = re.compile(

@@ -102,7 +102,11 @@ async def test_yes_to_an_offer_runs_what_was_offered(question: str, runs: str) -
 
 
 async def test_yes_to_a_suggested_place_fills_the_place_and_goes_on() -> None:
-    earlier = [user_event("Zweelo", "inform"), bot("utter_location_suggestion", suggestion="Zweeloo")]
+    earlier = [
+        user_event("Zwlo", "inform"),
+        bot("utter_location_suggestion", suggestion="Zweeloo"),
+        bot("utter_ask_location"),  # the form asks again in the same answer
+    ]
     _, events = await run(ActionDefaultFallback, make_tracker(events=earlier, intent="affirm", text="ja"))
     assert {"event": "slot", "name": "location", "value": "Zweeloo"} in [
         {k: e.get(k) for k in ("event", "name", "value")} for e in events
@@ -111,7 +115,11 @@ async def test_yes_to_a_suggested_place_fills_the_place_and_goes_on() -> None:
 
 
 async def test_no_to_a_suggested_place_asks_for_the_place_again_and_keeps_the_form() -> None:
-    earlier = [user_event("Nietapp", "inform"), bot("utter_location_suggestion", suggestion="Nietap")]
+    earlier = [
+        user_event("Nitp", "inform"),
+        bot("utter_location_suggestion", suggestion="Nietap"),
+        bot("utter_ask_location"),  # the form asks again in the same answer
+    ]
     tracker = make_tracker(events=earlier, intent="deny", text="nee")
     tracker.active_loop = {"name": "location_form"}
     responses, events = await run(ActionLocationDenied, tracker)

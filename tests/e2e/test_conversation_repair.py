@@ -94,6 +94,14 @@ def test_nee_to_a_suggested_place_asks_again_and_the_search_goes_on(
     assert turn_responses(stack, sender) == ["utter_anything_else"]
 
 
+def test_ja_to_a_suggested_place_takes_it_and_searches_there(stack: Any, sender: str) -> None:
+    stack.send(sender, "ik zoek een koffieochtend")
+    assert "Bedoelt u Westerbork" in text_of(stack.send(sender, "Wstrbrk"))
+    found = stack.send(sender, "ja")
+    assert slots(stack, sender).get("place_name") == "Westerbork", text_of(found)
+    assert any(isinstance(m.get("custom"), dict) for m in found) or "Westerbork" in text_of(found)
+
+
 def test_goodbye_in_the_middle_of_the_form_says_goodbye(stack: Any, sender: str) -> None:
     stack.send(sender, "ik zoek een eettafel")
     stack.send(sender, "doei")

@@ -560,3 +560,18 @@ def test_a_callback_contact_is_encrypted_at_rest_in_the_handoff_queue(tmp_path: 
     con.commit()
     con.close()
     assert queue.callback_contact(request.id) == hq.Contact("phone", "0611112222")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "AA00 NL54AAAA0000000000",
+        "code XY12 NL91 ABNA 0417 1643 00 graag",
+        "DE00-NL91ABNA0417164300",
+        "ref AB12CD34 NL91.ABNA.0417.1643.00",
+    ],
+)
+def test_an_invalid_iban_shape_does_not_hide_a_valid_iban_that_starts_inside_it(text: str) -> None:
+    out = redact(text).text
+    assert "[IBAN]" in out, out
+    assert "0417" not in out and "ABNA" not in out.upper(), out
