@@ -82,7 +82,7 @@ def previous_answer_responses(events: list[dict[str, Any]]) -> list[str]:
     ]
 
 
-def _suggested_place(events: list[dict[str, Any]]) -> str:
+def suggested_place(events: list[dict[str, Any]]) -> str:
     """Return the place of "Bedoelt u Nietap?" in the assistant's previous answer, or ""."""
     turns = _answers_per_turn(events)
     for event in turns[-2] if len(turns) >= 2 else []:
@@ -175,7 +175,7 @@ class ActionDefaultFallback(Action):
         known = set(domain.get("actions", [])) | set(domain.get("responses", {})) | set(domain.get("forms", {}))
         if intent == dialogue.AFFIRM and "utter_location_suggestion" in previous_answer_responses(events):
             # "Bedoelt u Nietap?" - "ja": take the suggested place and let the form go on.
-            suggestion = _suggested_place(events)
+            suggestion = suggested_place(events)
             if suggestion:
                 return [SlotSet("location", suggestion), FollowupAction("location_form")]
         if intent in (dialogue.AFFIRM, dialogue.DENY):

@@ -10,6 +10,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.fallback import suggested_place
 from actions.tenancy import site_of
 from socialmap import advice, wishes
 from socialmap.catalog import Catalog
@@ -35,6 +36,17 @@ class ValidateLocationForm(FormValidationAction):
     @property
     def geocoder(self) -> Geocoder:
         return self._geocoder or get_geocoder()
+
+    async def extract_location(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """A "ja" to "Bedoelt u Nietap?": the suggested place is the answer (validated like any other)."""
+        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        if intent == "affirm" and tracker.get_slot("requested_slot") == "location":
+            suggestion = suggested_place(tracker.events)
+            if suggestion:
+                return {"location": suggestion}
+        return {}
 
     def validate_location(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

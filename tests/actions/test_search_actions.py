@@ -287,3 +287,21 @@ async def test_without_the_municipality_slot_the_place_tells_it(demo_catalog: Ca
     slots = {k: v for k, v in ASSEN.items() if k != "municipality"}
     messages, _ = await run_search(demo_catalog, {**slots, "need": "money"})
     assert "Meedoenregeling Assen" in {c["name"] for c in cards(messages)}
+
+
+async def test_ja_to_a_suggested_place_is_extracted_as_the_location_and_validates() -> None:
+    from tests.actions.helpers import user_event
+
+    suggestion = {"event": "bot", "text": "Bedoelt u Westerbork?",
+                  "metadata": {"utter_action": "utter_location_suggestion", "suggestion": "Westerbork"}}
+    ask = {"event": "bot", "text": "In welke plaats?", "metadata": {"utter_action": "utter_ask_location"}}
+    earlier = [user_event("Wstrbrk", "inform"), suggestion, ask]
+    form = ValidateLocationForm(Geocoder())
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker({"requested_slot": "location"}, events=earlier, intent="affirm", text="ja")
+    assert await form.extract_location(dispatcher, tracker, {}) == {"location": "Westerbork"}
+    validated = form.validate_location("Westerbork", dispatcher, tracker, {})
+    assert validated["place_name"] == "Westerbork" and validated["municipality"] == "Midden-Drenthe"
+    # without a suggestion in the previous answer a "ja" is no place
+    plain = make_tracker({"requested_slot": "location"}, events=[user_event("hoi", "greet"), ask], intent="affirm")
+    assert await form.extract_location(dispatcher, plain, {}) == {}
