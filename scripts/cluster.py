@@ -221,7 +221,8 @@ class Cluster:
             "TRACKER_DB_URL": s.tracker_db_url,
             "EVENT_BROKER_TYPE": "sql",
             "EVENT_BROKER_URL": s.events_url,
-            "LOCK_STORE_TYPE": "redis",
+            # Rasa's own "redis" type races between replicas (see rasa_addons/lock_store.py)
+            "LOCK_STORE_TYPE": "rasa_addons.lock_store.AtomicRedisLockStore",
             "LOCK_STORE_HOST": s.redis_host,
             "LOCK_STORE_PORT": str(s.redis_port),
             "LOCK_STORE_DB": str(s.lock_db),
