@@ -111,5 +111,8 @@ eval: setup $(MODEL_STAMP) ## NLU cross-validation + test-set report, search rel
 bench: setup $(MODEL_STAMP) ## search, import and load benchmarks; prints the figures
 	$(PY) -m scripts.bench
 
+bench-cluster: setup $(MODEL_STAMP) scale-deps ## load test against one Rasa replica and two behind nginx; prints the figures
+	$(PY) -m scripts.bench_cluster
+
 clean: ## remove built artefacts (not the venv)
 	rm -rf var/* models results/* .pytest_cache
