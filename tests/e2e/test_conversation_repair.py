@@ -77,7 +77,7 @@ def test_asking_why_in_the_form_explains_and_asks_again(stack: Any, sender: str)
     assert any(isinstance(m.get("custom"), dict) for m in answer) or "Hoogeveen" in text_of(answer)
 
 
-@pytest.mark.parametrize(("typed", "meant"), [("Wstrbrk", "Westerbork"), ("Nitp", "Nietap")])
+@pytest.mark.parametrize(("typed", "meant"), [("Wstrbrk", "Westerbork"), ("Zweeeelooo", "Zweeloo")])
 def test_nee_to_a_suggested_place_asks_again_and_the_search_goes_on(
     stack: Any, sender: str, typed: str, meant: str
 ) -> None:
@@ -88,10 +88,14 @@ def test_nee_to_a_suggested_place_asks_again_and_the_search_goes_on(
     assert slots(stack, sender).get("requested_slot") == "location"
     found = stack.send(sender, meant)
     assert any(isinstance(m.get("custom"), dict) for m in found) or meant in text_of(found), text_of(found)
-    # a second "nee" to the plain question stops the search, the conversation lives on
-    stack.send(sender, "ik zoek vrijwilligerswerk")
+    assert slots(stack, sender).get("place_name") == meant
+
+
+def test_nee_to_the_question_where_stops_the_search(stack: Any, sender: str) -> None:
+    stack.send(sender, "ik zoek een koffieochtend")
     stack.send(sender, "nee")
     assert turn_responses(stack, sender) == ["utter_anything_else"]
+    assert slots(stack, sender).get("requested_slot") is None
 
 
 def test_ja_to_a_suggested_place_takes_it_and_searches_there(stack: Any, sender: str) -> None:
