@@ -130,11 +130,15 @@ def test_the_widget_asks_the_bot_for_its_opening_and_sends_messages_with_the_ses
     page.wait_for_function("window.fakeSocket.emitted.length >= 2")
     session = page.evaluate("JSON.parse(sessionStorage.getItem('skw:conversation')).sessionId")
     assert emitted(page)[0] == ["session_request", {"session_id": session}]
-    assert emitted(page)[1] == ["user_uttered", {"message": "/start_conversation", "session_id": session}]
+    # Every message names the site the widget runs on (data-municipality="Assen" on this page).
+    site = {"municipality": "Assen"}
+    assert emitted(page)[1] == [
+        "user_uttered", {"message": "/start_conversation", "session_id": session, "metadata": site}
+    ]
     assert page.evaluate("window.fakeSocket.url") == "http://rasa.test:5005"
     page.get_by_label("Typ uw bericht").fill("Hallo")
     page.get_by_label("Typ uw bericht").press("Enter")
-    assert emitted(page)[-1] == ["user_uttered", {"message": "Hallo", "session_id": session}]
+    assert emitted(page)[-1] == ["user_uttered", {"message": "Hallo", "session_id": session, "metadata": site}]
     # The opening is asked for once per conversation, not on every open.
     page.keyboard.press("Escape")
     open_widget(page)

@@ -21,6 +21,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from socialmap import handoff as hq
 from socialmap import staff as staff_module
+from socialmap.schedule import TZ
 from socialmap.search import SearchPage, SearchResult
 from socialmap.settings import Settings, get_settings
 from socialmap.staff import StaffStore
@@ -1021,7 +1022,8 @@ async def test_history_finds_an_ended_conversation_by_place_and_words(env: Env) 
     await env.client.post(
         f"/medewerkers/api/tickets/{ticket.id}/close", headers=headers, json={"outcome": "helped"}
     )
-    today = datetime.now(timezone.utc).strftime("%Y-%m-%d")
+    # The history's days are the municipality's days: after 23:00 UTC it is tomorrow in Drenthe.
+    today = datetime.now(TZ).strftime("%Y-%m-%d")
     found = await (
         await env.client.get(
             f"/medewerkers/api/history?place=zweeloo&q=koffieochtend&from={today}&to={today}"
