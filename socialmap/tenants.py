@@ -29,23 +29,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from socialmap.geo import MUNICIPALITIES
 from socialmap.settings import Deployment, Settings, SettingsError, get_settings, load_deployment
 
-# The municipalities of Drenthe (CBS, since 1998); the gazetteer's `gemeente` column uses these names.
-DRENTHE = (
-    "Aa en Hunze",
-    "Assen",
-    "Borger-Odoorn",
-    "Coevorden",
-    "De Wolden",
-    "Emmen",
-    "Hoogeveen",
-    "Meppel",
-    "Midden-Drenthe",
-    "Noordenveld",
-    "Tynaarlo",
-    "Westerveld",
-)
+# The municipalities of Drenthe: the gazetteer's own list (its `gemeente` column uses these names).
+DRENTHE = MUNICIPALITIES
 
 
 def tenant_key(name: str | None) -> str:
