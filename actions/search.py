@@ -52,6 +52,10 @@ class ValidateLocationForm(FormValidationAction):
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         text = str(slot_value or "").strip()
+        if not text:
+            # Nothing was answered: a place cleared this turn ("ander dorp" -> action_forget_location)
+            # comes here as None. Say nothing; the form asks for the place.
+            return {"location": None}
         asked = tracker.get_slot("requested_slot") == "location"
         if text and not asked and is_ambiguous_place_name(text):
             # "samen met anderen": a place name that is also a word, picked from a sentence that was

@@ -305,3 +305,10 @@ async def test_ja_to_a_suggested_place_is_extracted_as_the_location_and_validate
     # without a suggestion in the previous answer a "ja" is no place
     plain = make_tracker({"requested_slot": "location"}, events=[user_event("hoi", "greet"), ask], intent="affirm")
     assert await form.extract_location(dispatcher, plain, {}) == {}
+
+
+@pytest.mark.parametrize("cleared", [None, "", "  "])
+def test_a_place_cleared_this_turn_is_not_answered_as_a_wrong_place(cleared: str | None) -> None:
+    result, messages = validate(cleared, {"requested_slot": "location"})  # type: ignore[arg-type]
+    assert result == {"location": None}
+    assert messages == []

@@ -106,6 +106,12 @@ def test_ja_to_a_suggested_place_takes_it_and_searches_there(stack: Any, sender:
     assert any(isinstance(m.get("custom"), dict) for m in found) or "Westerbork" in text_of(found)
 
 
+def test_another_village_after_results_asks_for_the_place_once(stack: Any, sender: str) -> None:
+    stack.send(sender, "ik zoek een koffieochtend in Meppel")
+    stack.send(sender, "ander dorp")
+    assert turn_responses(stack, sender) == ["utter_location_forgotten", "utter_ask_location"]
+
+
 def test_goodbye_in_the_middle_of_the_form_says_goodbye(stack: Any, sender: str) -> None:
     stack.send(sender, "ik zoek een eettafel")
     stack.send(sender, "doei")
