@@ -18,6 +18,13 @@ above them (priority 7, RulePolicy has 6) and only speaks when a turn goes wrong
    the turn never ended with `action_listen`.
 3. **No loops.** The same action twice in one turn (other than a form), or
    more than `max_actions_per_turn` actions, ends the turn.
+4. **A card question is not a FAQ.** While result cards are in view, a message
+   the NLU took for a FAQ about a service's cost, sign-up, time, place or
+   contact ("wat kost het?" as faq/kosten) is answered about the card by
+   `action_answer_about_result`, not with the general FAQ answer ("Deze
+   assistent is gratis"); the turn then ends. Which FAQs those are and when
+   cards are in view is decided in `socialmap.dialogue` (`answers_about_card`).
+   Outside a form only: a form's digression rules answer a FAQ as a FAQ.
 
 When none of this applies it predicts nothing (all zeros), so the other
 policies decide. It needs no training data.
@@ -43,9 +50,12 @@ from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from socialmap import dialogue
+
 CRISIS_INTENT = "crisis"
 CRISIS_RESPONSE = "utter_crisis"
 FALLBACK_ACTIONS = frozenset({"action_default_fallback", "action_handle_fallback"})
+CARD_ANSWER_ACTION = "action_answer_about_result"
 _NOT_COUNTED = frozenset({ACTION_EXTRACT_SLOTS, ACTION_SESSION_START_NAME})
 
 
@@ -70,8 +80,12 @@ def guard_decision(
     forms: set[str],
     max_actions: int,
     active_form: str | None = None,
+    card_question: bool = False,
 ) -> str | None:
-    """Return the action this turn must take now, or None when the other policies may decide."""
+    """Return the action this turn must take now, or None when the other policies may decide.
+
+    `card_question` says that the latest message, a FAQ, asks about a result card in view.
+    """
     if turn is None:
         return None
     if latest_intent == CRISIS_INTENT and CRISIS_RESPONSE not in turn:
@@ -80,7 +94,9 @@ def guard_decision(
         # After 113 a form must not ask its question again ("In welke plaats woont u?").
         return ACTION_DEACTIVATE_LOOP_NAME
     if not turn:
-        return None
+        return CARD_ANSWER_ACTION if card_question and not active_form else None
+    if turn[-1] == CARD_ANSWER_ACTION and latest_intent == dialogue.FAQ_INTENT:
+        return ACTION_LISTEN_NAME  # no rule knows this turn: without this, Rasa would fall back
     if turn[-1] in FALLBACK_ACTIONS:
         return ACTION_LISTEN_NAME
     if len(turn) >= max_actions:
@@ -96,7 +112,7 @@ def guard_decision(
     DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True
 )
 class TurnGuardPolicy(Policy):
-    """Crisis first, a fallback ends the turn, no loops (see the module docstring)."""
+    """Crisis first, a fallback ends the turn, no loops, card questions about the card (see the module docstring)."""
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
@@ -126,8 +142,15 @@ class TurnGuardPolicy(Policy):
     ) -> PolicyPrediction:
         latest = tracker.latest_message
         intent = (latest.intent or {}).get("name") if latest is not None else None
+        turn = actions_this_turn(tracker)
+        card_question = (
+            turn == []
+            and latest is not None
+            and intent == dialogue.FAQ_INTENT
+            and dialogue.answers_about_card(latest.parse_data, [event.as_dict() for event in tracker.events])
+        )
         decision = guard_decision(
-            actions_this_turn(tracker), intent, set(domain.form_names), self.max_actions, tracker.active_loop_name
+            turn, intent, set(domain.form_names), self.max_actions, tracker.active_loop_name, card_question
         )
         probabilities = self._default_predictions(domain)
         if decision is None or decision not in domain.action_names_or_texts:

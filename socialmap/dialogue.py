@@ -1,7 +1,7 @@
 """What the assistant says when no designed path fits: the rules of conversation, as data.
 
 Plain Python (no Rasa), so the actions, the tests and the conversation fuzzer
-share one source. Three questions are answered here:
+share one source. Four questions are answered here:
 
 * **Yes and no in context** (`answer_to_yes_no`): a "ja" or "nee" means what the
   last question of the assistant asked. Out of context it gets a short, friendly
@@ -10,6 +10,9 @@ share one source. Three questions are answered here:
   (say a goodbye in the middle of a form), the intent still gets its own answer.
 * **When the assistant is unsure** (`suggestions`): the two or three most
   likely topics become buttons ("Bedoelt u...?"), instead of a bare "Sorry".
+* **A card question taken for a FAQ** (`answers_about_card`): while result
+  cards are in view, "wat kost het?" is about the card, also when the NLU
+  hears the FAQ faq/kosten ("Deze assistent is gratis"). TurnGuardPolicy asks.
 
 Every reply is a domain.yml response name (or an action name to run next), so
 the Dutch text stays in domain.yml.
@@ -240,3 +243,90 @@ def municipality_topic(text: str) -> str:
         if any(word in lowered for word in words):
             return topic
     return "all"
+
+
+# --- a card question the NLU took for a FAQ ----------------------------------------------
+
+FAQ_INTENT = "faq"
+# The FAQ answers (retrieval intent faq, sub-intents faq/<key> in data/nlu/faq.yml) by what they are about.
+# About a service's cost, sign-up, time, place or contact: while result cards are in view such a question
+# ("wat kost het?") is about the card, whatever FAQ answer the response selector picked.
+CARD_FAQ = frozenset({"kosten"})
+# About the assistant itself or a general topic ("wat is respijtzorg", privacy): always the FAQ answer.
+GENERAL_FAQ = frozenset(
+    {
+        "respijtzorg",
+        "mantelzorgconsulent",
+        "anoniem",
+        "wat_kan_je",
+        "mantelzorgwaardering",
+        "kortingspas",
+        "jeugdfonds",
+        "privacy",
+    }
+)
+# Resident messages after which the cards shown before are still what the conversation is about:
+# a question about them, another page, a yes/no to "Wilt u meer zien?", thanks, a misunderstanding.
+# Anything else (a new search, another place, a FAQ on a general topic, a goodbye) is a new topic.
+_KEEPS_CARDS_IN_VIEW = frozenset({"ask_about_result", "show_more", "affirm", "deny", "thanks", "nlu_fallback"})
+_SHOWN_SLOT = "shown_services"
+
+
+def _intent_name(parse_data: Mapping[str, Any]) -> str:
+    return str((parse_data.get("intent") or {}).get("name") or "")
+
+
+def faq_key(parse_data: Mapping[str, Any]) -> str | None:
+    """Return the FAQ the response selector picked for a message ('kosten' for faq/kosten), or None."""
+    selectors = parse_data.get("response_selector") or {}
+    selected = selectors.get(FAQ_INTENT) or selectors.get("default") or {}
+    response = selected.get("response") or {}
+    full = str(response.get("intent_response_key") or "")
+    if not full and response.get("utter_action"):
+        full = str(response["utter_action"]).removeprefix("utter_")
+    prefix = FAQ_INTENT + "/"
+    return full[len(prefix) :] if full.startswith(prefix) else None
+
+
+def is_card_faq(parse_data: Mapping[str, Any]) -> bool:
+    """Return True when a message is a FAQ about a service's cost, sign-up, time, place or contact."""
+    return _intent_name(parse_data) == FAQ_INTENT and faq_key(parse_data) in CARD_FAQ
+
+
+def _keeps_cards_in_view(parse_data: Mapping[str, Any]) -> bool:
+    return _intent_name(parse_data) in _KEEPS_CARDS_IN_VIEW or is_card_faq(parse_data)
+
+
+def cards_in_view(events: Sequence[Mapping[str, Any]]) -> bool:
+    """Return True when result cards shown before the resident's latest message are still the topic.
+
+    `events` are the tracker's events as dicts (rasa_sdk's form, or rasa's `Event.as_dict()`), oldest
+    first. The cards are in view when the search set `shown_services` in this session and every
+    resident message since then kept to them (`_KEEPS_CARDS_IN_VIEW`). Slots carried over into a new
+    session, a cleared slot or a new topic mean they are not.
+    """
+    seen_latest_message = False
+    cards_set = False
+    for event in reversed(events):
+        kind = event.get("event")
+        if kind in ("session_started", "restart", "reset_slots"):
+            return False
+        if not seen_latest_message:
+            seen_latest_message = kind == "user"  # the question itself, and what this turn did after it
+            continue
+        if cards_set:
+            if kind == "action":
+                return True  # the action that showed the cards, in this session
+            continue
+        if kind == "slot" and event.get("name") == _SHOWN_SLOT:
+            if not event.get("value"):
+                return False
+            cards_set = True
+        elif kind == "user" and not _keeps_cards_in_view(event.get("parse_data") or {}):
+            return False
+    return False
+
+
+def answers_about_card(parse_data: Mapping[str, Any], events: Sequence[Mapping[str, Any]]) -> bool:
+    """Return True when a message the NLU took for a FAQ must be answered about the result card in view."""
+    return is_card_faq(parse_data) and cards_in_view(events)

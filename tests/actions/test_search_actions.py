@@ -243,11 +243,13 @@ async def test_more_widens_and_says_so(demo_catalog: Catalog) -> None:
     assert "utter_results_more_widened" in said
 
 
-async def answer(catalog: Catalog, slots: dict[str, Any], text: str) -> list[dict[str, Any]]:
+async def answer(
+    catalog: Catalog, slots: dict[str, Any], text: str, intent: str = "ask_about_result"
+) -> list[dict[str, Any]]:
     from actions.results import ActionAnswerAboutResult
 
     dispatcher = CollectingDispatcher()
-    await ActionAnswerAboutResult(catalog).run(dispatcher, make_tracker(slots, intent="ask_about_result", text=text), {})
+    await ActionAnswerAboutResult(catalog).run(dispatcher, make_tracker(slots, intent=intent, text=text), {})
     return dispatcher.messages
 
 
@@ -262,6 +264,19 @@ async def test_a_question_about_the_shown_card_is_answered_from_the_catalog(demo
     assert monday[0]["response"] == "utter_result_closed_on_day" and monday[0]["days"] == "wo en vr"
     cost = await answer(demo_catalog, slots, "kost dat iets?")
     assert cost[0]["response"] in {"utter_result_cost_free", "utter_result_cost"}
+
+
+async def test_a_cost_question_the_nlu_took_for_a_faq_is_answered_about_the_card(demo_catalog: Catalog) -> None:
+    # TurnGuardPolicy sends a faq/kosten here while cards are in view; the answer names the card, never the FAQ.
+    found, events = await run_search(demo_catalog, {**ASSEN, "need": "meeting"})
+    slots = {**ASSEN, "shown_services": slots_of(events)["shown_services"]}
+    first = cards(found)[0]
+    for text in ("wat kost het", "hoe duur is het", "kosten?"):
+        said = await answer(demo_catalog, slots, text, intent="faq")
+        assert said[0]["response"] in {"utter_result_cost_free", "utter_result_cost", "utter_result_cost_unknown"}, text
+        assert said[0]["name"] == first["name"]
+        if said[0]["response"] == "utter_result_cost":
+            assert said[0]["cost"] == first["cost"]
 
 
 async def test_a_question_before_any_card_asks_what_to_find(demo_catalog: Catalog) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -100,3 +101,127 @@ def test_what_a_question_about_the_municipality_asks(text: str, topic: str) -> N
 def test_the_callback_form_protects_the_search_slots() -> None:
     assert {"need", "audience", "location"} <= dialogue.protected_slots("callback_form")
     assert not dialogue.protected_slots("location_form") and not dialogue.protected_slots(None)
+
+
+# --- a card question the NLU took for a FAQ ------------------------------------------------
+
+
+def faq_sub_intents_in_nlu_data() -> set[str]:
+    """Return the keys of every faq/<key> sub-intent in the NLU training data."""
+    keys: set[str] = set()
+    for path in sorted((ROOT / "data" / "nlu").glob("*.yml")):
+        for block in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu") or []:
+            name = str(block.get("intent") or "")
+            if name.startswith("faq/"):
+                keys.add(name.removeprefix("faq/"))
+    return keys
+
+
+def test_every_faq_sub_intent_is_either_about_a_card_or_general() -> None:
+    # A renamed or new FAQ must be placed on one side, or this fails: nothing changes silently.
+    in_data = faq_sub_intents_in_nlu_data()
+    in_domain = {name.removeprefix("utter_faq/") for name in DOMAIN["responses"] if name.startswith("utter_faq/")}
+    assert in_data and in_data == in_domain
+    assert not dialogue.CARD_FAQ & dialogue.GENERAL_FAQ
+    assert dialogue.CARD_FAQ | dialogue.GENERAL_FAQ == in_data
+
+
+def test_cost_is_a_card_question_and_the_assistant_and_topics_are_not() -> None:
+    assert "kosten" in dialogue.CARD_FAQ
+    assert {"respijtzorg", "privacy", "wat_kan_je", "anoniem"} <= dialogue.GENERAL_FAQ
+
+
+def parse(intent: str, faq: str | None = None) -> dict[str, Any]:
+    """Return parse data as Rasa gives it; a FAQ carries the response selector's choice."""
+    data: dict[str, Any] = {"intent": {"name": intent, "confidence": 0.79}, "entities": []}
+    if faq:
+        data["response_selector"] = {
+            "all_retrieval_intents": ["faq"],
+            "faq": {"response": {"intent_response_key": f"faq/{faq}", "utter_action": f"utter_faq/{faq}"}},
+        }
+    return data
+
+
+def user(intent: str, faq: str | None = None) -> dict[str, Any]:
+    return {"event": "user", "text": "...", "parse_data": parse(intent, faq)}
+
+
+def action(name: str) -> dict[str, Any]:
+    return {"event": "action", "name": name}
+
+
+def slot(name: str, value: Any) -> dict[str, Any]:
+    return {"event": "slot", "name": name, "value": value}
+
+
+LISTEN = action("action_listen")
+CARDS_SHOWN = [
+    LISTEN,
+    user("find_meeting_place"),
+    action("action_search_services"),
+    {"event": "bot", "text": "Koffie-ochtend", "data": {"custom": {"type": "result_card"}}},
+    slot("shown_services", ["s1", "s2", "s3"]),
+    LISTEN,
+]
+COST_FAQ = user("faq", "kosten")
+
+
+def test_faq_key_reads_the_response_selector() -> None:
+    assert dialogue.faq_key(parse("faq", "kosten")) == "kosten"
+    only_action = {"response_selector": {"faq": {"response": {"utter_action": "utter_faq/privacy"}}}}
+    assert dialogue.faq_key(only_action) == "privacy"
+    assert dialogue.faq_key(parse("faq")) is None
+
+
+def test_cards_just_shown_are_in_view() -> None:
+    assert dialogue.cards_in_view([*CARDS_SHOWN, COST_FAQ])
+
+
+@pytest.mark.parametrize(
+    "between",
+    [
+        [user("ask_about_result"), action("action_answer_about_result")],
+        [user("thanks"), action("utter_thanks")],
+        [user("deny"), action("utter_anything_else")],
+        [user("faq", "kosten"), action("action_answer_about_result")],
+        [user("show_more"), action("action_search_services")],
+    ],
+)
+def test_follow_ups_keep_the_cards_in_view(between: list[dict[str, Any]]) -> None:
+    assert dialogue.cards_in_view([*CARDS_SHOWN, *between, LISTEN, COST_FAQ])
+
+
+@pytest.mark.parametrize(
+    "between",
+    [
+        [user("find_volunteer_work"), action("location_form")],  # a new search that found nothing
+        [user("faq", "respijtzorg"), action("utter_faq")],
+        [user("goodbye"), action("utter_goodbye")],
+        [user("change_area"), action("action_forget_location"), slot("shown_services", None)],
+    ],
+)
+def test_a_new_topic_puts_the_cards_out_of_view(between: list[dict[str, Any]]) -> None:
+    assert not dialogue.cards_in_view([*CARDS_SHOWN, *between, LISTEN, COST_FAQ])
+
+
+def test_no_cards_or_cards_of_an_earlier_session_are_not_in_view() -> None:
+    assert not dialogue.cards_in_view([LISTEN, COST_FAQ])
+    assert not dialogue.cards_in_view([])
+    carried_over = [
+        *CARDS_SHOWN,
+        action("action_session_start"),
+        {"event": "session_started"},
+        slot("shown_services", ["s1", "s2", "s3"]),
+        LISTEN,
+        COST_FAQ,
+    ]
+    assert not dialogue.cards_in_view(carried_over)
+
+
+def test_only_a_card_faq_with_cards_in_view_is_answered_about_the_card() -> None:
+    events = [*CARDS_SHOWN, COST_FAQ]
+    assert dialogue.answers_about_card(parse("faq", "kosten"), events)
+    assert not dialogue.answers_about_card(parse("faq", "respijtzorg"), events)
+    assert not dialogue.answers_about_card(parse("faq", "privacy"), events)
+    assert not dialogue.answers_about_card(parse("faq", "kosten"), [LISTEN, COST_FAQ])
+    assert not dialogue.answers_about_card(parse("ask_about_result"), events)  # the rules answer that one
