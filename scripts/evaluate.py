@@ -365,7 +365,7 @@ def _predict_worker(model: str, texts_path: str, answers_path: str) -> int:
             intent = result.get("intent") or {}
             # The model's own best guesses under the fallback, for the threshold sweep.
             ranking = [(str(r.get("name")), float(r.get("confidence") or 0))
-                       for r in result.get("intent_ranking") or [] if r.get("name") != FALLBACK_INTENT][:3]
+                       for r in result.get("intent_ranking") or [] if r.get("name") != FALLBACK_INTENT][:10]
             answers.append({"intent": intent.get("name") or "", "confidence": float(intent.get("confidence") or 0),
                             "ranking": ranking})
         return answers, latencies
@@ -385,7 +385,7 @@ def _predict_worker(model: str, texts_path: str, answers_path: str) -> int:
 
 
 def cross_validate(
-    config: Path, nlu: Path, folds: int, workdir: Path, jobs: int = 1
+    config: Path, nlu: Path, folds: int, workdir: Path, jobs: int = 1, dump: Path | None = None
 ) -> tuple[dict[str, Any], dict[str, float]]:
     """Return the figures of k-fold cross-validation over all folds together, and its costs.
 
@@ -424,6 +424,14 @@ def cross_validate(
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         results = list(pool.map(run_fold, prepared))
     predictions = [p for fold_predictions, _ in results for p in fold_predictions]
+    if dump is not None:
+        # Every fold's predictions with the model's own ranking, for error analysis and ensembles.
+        dump.parent.mkdir(parents=True, exist_ok=True)
+        dump.write_text(json.dumps([
+            {"fold": index, "text": p.example.text, "expected": p.example.intent, "intent": p.intent,
+             "confidence": p.confidence, "ranking": p.ranking}
+            for index, (fold_predictions, _) in enumerate(results) for p in fold_predictions
+        ], ensure_ascii=False, indent=0), encoding="utf-8")
     _print(sweep_lines("cv", predictions))
     costs = [trained for _, trained in results]
     cost = {
@@ -445,6 +453,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--jobs", type=int, default=1, help="cross-validation folds trained at once")
     parser.add_argument("--skip-cv", action="store_true", help="no cross-validation")
+    parser.add_argument("--cv-only", action="store_true",
+                        help="only cross-validation (no served model needed; quality bars of the test set not checked)")
     parser.add_argument("--variant", action="append", default=[], metavar="NAME=CONFIG",
                         help="also train this pipeline on --nlu and score it on the test set")
     parser.add_argument("--out", default="results", help="predictions and figures go to <out>/nlu_eval.json")
@@ -475,6 +485,12 @@ def main(argv: list[str] | None = None) -> int:
         examples = load_examples(test_path)
         with tempfile.TemporaryDirectory(prefix="nlu-eval-") as tmp:
             workdir = Path(tmp)
+            if args.cv_only:
+                cv, cv_cost = cross_validate(ROOT / args.config, Path(args.nlu), args.folds, workdir / "cv", args.jobs,
+                                             dump=ROOT / args.out / "cv_predictions.json")
+                _print(report_lines("cv", cv, confusions=20))
+                _print(_cost_lines("cv", cv_cost))
+                return 0 if cv["macro_f1"] >= MIN_CV_MACRO_F1 else 1
             model = newest_model(ROOT / args.model)
             predictions, cost = predict(model, examples, workdir)
             frozen = score(predictions)
@@ -513,7 +529,8 @@ def main(argv: list[str] | None = None) -> int:
 
             cv = None
             if not args.skip_cv:
-                cv, cv_cost = cross_validate(ROOT / args.config, Path(args.nlu), args.folds, workdir / "cv", args.jobs)
+                cv, cv_cost = cross_validate(ROOT / args.config, Path(args.nlu), args.folds, workdir / "cv", args.jobs,
+                                             dump=ROOT / args.out / "cv_predictions.json")
                 summary["cv"] = cv
                 _print(report_lines("cv", cv, confusions=8))
                 _print(_cost_lines("cv", cv_cost))
