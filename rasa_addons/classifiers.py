@@ -60,8 +60,13 @@ class LinearIntentEnsemble(GraphComponent, IntentClassifier):
 
     @classmethod
     def required_components(cls) -> list[type]:
-        """Components that must come before this one: the neural intent classifier it is mixed with."""
-        return [IntentClassifier]
+        """None that Rasa can check: it must follow DIETClassifier in config.yml (whose ranking it mixes).
+
+        Rasa validates required components on the training graph too, where a trained classifier
+        never feeds another trainable one, so naming IntentClassifier here fails validation.
+        Without a ranking before it, it uses its own model alone (see `process`).
+        """
+        return []
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:

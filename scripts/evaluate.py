@@ -280,12 +280,23 @@ def _tree_rss_kb(pid: int) -> int:
     return total
 
 
-def run_measured(command: list[str], log: Path | None = None) -> tuple[float, float]:
+def _log_tail(log: Path | None, lines: int = 15) -> str:
+    if log is None:
+        return ""
+    try:
+        return "\n" + "\n".join(log.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+def run_measured(command: list[str], log: Path | None = None,
+                 env: dict[str, str] | None = None) -> tuple[float, float]:
     """Return (seconds, peak RSS in MB) of a command run in the repository root."""
     print("==> " + " ".join(command), file=sys.stderr, flush=True)
     started = time.monotonic()
     with open(log or os.devnull, "w", encoding="utf-8") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env=_env(), stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, cwd=ROOT, env={**_env(), **(env or {})}, stdout=out,
+                                   stderr=subprocess.STDOUT)
         peak = [0]
 
         def watch() -> None:
@@ -298,7 +309,7 @@ def run_measured(command: list[str], log: Path | None = None) -> tuple[float, fl
         code = process.wait()
         watcher.join()
     if code != 0:
-        raise EvaluationError(f"`{' '.join(command)}` failed with exit code {code}" + (f"; see {log}" if log else ""))
+        raise EvaluationError(f"`{' '.join(command)}` failed with exit code {code}" + _log_tail(log))
     return time.monotonic() - started, peak[0] / 1024
 
 
@@ -311,12 +322,19 @@ def rasa_executable() -> Path:
 
 
 def train(config: Path, nlu: Path, out: Path, name: str) -> dict[str, Any]:
-    """Return the model path, training time and peak memory of `rasa train nlu`."""
-    seconds, peak_mb = run_measured(
-        [str(rasa_executable()), "train", "nlu", "--config", str(config), "--nlu", str(nlu),
-         "--out", str(out), "--fixed-model-name", name],
-        log=out / f"{name}.train.log",
-    )
+    """Return the model path, training time and peak memory of `rasa train nlu`.
+
+    Each training gets its own Rasa cache (folds trained at once must not share one SQLite cache),
+    and a failed training is tried once more before the evaluation gives up.
+    """
+    command = [str(rasa_executable()), "train", "nlu", "--config", str(config), "--nlu", str(nlu),
+               "--out", str(out), "--fixed-model-name", name]
+    env = {"RASA_CACHE_DIRECTORY": str(out / f"{name}.cache")}
+    try:
+        seconds, peak_mb = run_measured(command, log=out / f"{name}.train.log", env=env)
+    except EvaluationError as error:
+        print(f"warning: training {name} failed, trying once more: {error}", file=sys.stderr, flush=True)
+        seconds, peak_mb = run_measured(command, log=out / f"{name}.train-retry.log", env=env)
     return {"model": out / f"{name}.tar.gz", "train_s": seconds, "train_peak_mb": peak_mb}
 
 

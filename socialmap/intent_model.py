@@ -113,6 +113,7 @@ class LinearIntentModel:
         self.intercept = intercept
         self.dense_weight = dense_weight
         self.dense_size = dense_size
+        self._weights: list[np.ndarray] | None = None
 
     @staticmethod
     def _features(spaces: Sequence[NgramSpace], texts: Sequence[str], dense: np.ndarray | None,
@@ -150,10 +151,23 @@ class LinearIntentModel:
         return cls(spaces, [str(label) for label in model.classes_], model.coef_.astype(np.float32),
                    model.intercept_.astype(np.float32), dense_weight, dense_size)
 
+    def _blocks(self) -> list[np.ndarray]:
+        """Return the weights per feature block (each n-gram space, then the dense vector), transposed."""
+        if self._weights is None:
+            bounds = np.cumsum([0] + [len(s.vocabulary) for s in self.spaces] + [self.dense_size])
+            self._weights = [np.ascontiguousarray(self.coef[:, a:b].T, dtype=np.float64)
+                             for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+        return self._weights
+
     def probabilities(self, texts: Sequence[str], dense: np.ndarray | None = None) -> np.ndarray:
         """Return one row of intent probabilities per text, columns in the order of `labels`."""
-        features = self._features(self.spaces, texts, dense, self.dense_weight, self.dense_size)
-        scores = np.asarray(features @ self.coef.T) + self.intercept
+        normalised = [_normalise(t) for t in texts]
+        weights = self._blocks()
+        scores = np.tile(self.intercept.astype(np.float64), (len(normalised), 1))
+        for space, block in zip(self.spaces, weights, strict=False):
+            scores += space.transform(normalised) @ block
+        if self.dense_size and dense is not None:
+            scores += (np.asarray(dense, dtype=np.float64) * self.dense_weight) @ weights[-1]
         scores -= scores.max(axis=1, keepdims=True)
         exp = np.exp(scores)
         return exp / exp.sum(axis=1, keepdims=True)
