@@ -179,7 +179,7 @@ class ActionDefaultFallback(Action):
             if suggestion:
                 return [SlotSet("location", suggestion), FollowupAction("location_form")]
         if intent in (dialogue.AFFIRM, dialogue.DENY):
-            answer: str | None = dialogue.answer_to_yes_no(intent, last_bot_response(events))
+            answer: str | None = dialogue.answer_to_yes_no(intent, last_bot_response(events), tracker.active_loop_name)
         else:
             answer = dialogue.natural_response(intent, known)
         if not answer or answer not in known:

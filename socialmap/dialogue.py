@@ -59,8 +59,20 @@ _YES_NO: dict[str, tuple[str, str]] = {
 _DEFAULT_YES_NO = ("utter_how_can_i_help", "utter_ok_how_can_i_help")
 
 
-def answer_to_yes_no(intent: str, last_response: str | None) -> str:
-    """Return the response (or action) that answers "ja"/"nee" after the assistant's last message."""
+def is_open_question(response: str | None) -> bool:
+    """Return True for a form's question that "ja" or "nee" cannot answer ("In welke plaats woont u?")."""
+    return bool(response) and str(response).startswith("utter_ask_") and response not in _YES_NO
+
+
+def answer_to_yes_no(intent: str, last_response: str | None, active_form: str | None = None) -> str:
+    """Return the response (or action) that answers "ja"/"nee" after the assistant's last message.
+
+    While a form waits for an answer to an open question, a "ja" or "nee" that no rule took does
+    not answer it and does not end the search either: the form asks its question again (never
+    "Waarmee kan ik u helpen?" with a search still half-way).
+    """
+    if last_response not in _YES_NO and active_form and is_open_question(last_response):
+        return active_form
     yes, no = _YES_NO.get(last_response or "", _DEFAULT_YES_NO)
     return yes if intent == AFFIRM else no
 

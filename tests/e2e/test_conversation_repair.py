@@ -7,6 +7,8 @@ from typing import Any
 import pytest
 import requests
 
+from tests.e2e.test_conversations import cards
+
 pytestmark = pytest.mark.e2e
 
 
@@ -185,3 +187,18 @@ def test_unsure_offers_likely_topics_as_buttons(stack: Any, sender: str) -> None
     assert len([b for m in answer for b in (m.get("buttons") or [])]) == 3
     second = text_of(stack.send(sender, "/nlu_fallback"))
     assert "medewerker" in second and "14 0592" in second, second
+
+
+@pytest.mark.parametrize("reply", ["ja", "ja hoor", "oke"])
+def test_yes_to_the_place_question_asks_for_the_place_again_and_keeps_the_search(
+    stack: Any, sender: str, reply: str
+) -> None:
+    first = text_of(stack.send(sender, "waar kan ik koffie drinken met andere mensen"))
+    assert "In welke plaats woont u?" in first, first
+    again = stack.send(sender, reply)
+    said = text_of(again)
+    # The question stands; no topic menu with a search half-way (found in the persona walk, round 5).
+    assert "In welke plaats woont u?" in said, said
+    assert "Waarmee kan ik u helpen" not in said, said
+    assert said.count("In welke plaats woont u?") == 1, said
+    assert len(cards(stack.send(sender, "Zweeloo"))) == 3

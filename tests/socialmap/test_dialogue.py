@@ -225,3 +225,25 @@ def test_only_a_card_faq_with_cards_in_view_is_answered_about_the_card() -> None
     assert not dialogue.answers_about_card(parse("faq", "privacy"), events)
     assert not dialogue.answers_about_card(parse("faq", "kosten"), [LISTEN, COST_FAQ])
     assert not dialogue.answers_about_card(parse("ask_about_result"), events)  # the rules answer that one
+
+
+# --- "ja" or "nee" to an open question of a form --------------------------------------------
+
+
+@pytest.mark.parametrize("intent", ["affirm", "deny"])
+@pytest.mark.parametrize("form", ["location_form", "callback_form"])
+def test_yes_or_no_to_a_forms_open_question_asks_it_again(intent: str, form: str) -> None:
+    asks = sorted(r for r in DOMAIN["responses"] if dialogue.is_open_question(r))
+    assert "utter_ask_location" in asks
+    for question in asks:
+        assert dialogue.answer_to_yes_no(intent, question, form) == form
+
+
+def test_an_open_question_without_a_form_gets_the_ordinary_answer() -> None:
+    assert dialogue.answer_to_yes_no("affirm", "utter_ask_location", None) == "utter_how_can_i_help"
+
+
+def test_a_real_yes_no_question_keeps_its_answer_inside_a_form() -> None:
+    # "Wilt u een medewerker spreken?" is a yes/no question, even while a form is active.
+    assert not dialogue.is_open_question("utter_ask_handoff_consent")
+    assert dialogue.answer_to_yes_no("affirm", "utter_ask_handoff_consent", "location_form") == "action_request_handoff"
