@@ -10,7 +10,8 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from socialmap import advice
+from actions.municipality import ActionMunicipalityInfo
+from socialmap import advice, dialogue
 from socialmap.catalog import Catalog
 
 logger = logging.getLogger(__name__)
@@ -53,11 +54,25 @@ class ActionAnswerAboutResult(Action):
     def name(self) -> str:
         return "action_answer_about_result"
 
+    def _names_a_card(self, shown: list[str], text: str) -> bool:
+        if not shown:
+            return False
+        try:
+            catalog = self._catalog or Catalog()
+            names = {sid: advice.service_name(sid, catalog) for sid in shown}
+        except Exception:  # the database is missing: the card path below apologises
+            logger.exception("reading the names of the shown cards failed")
+            return True
+        return advice.named_card(shown, text, names) is not None
+
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         shown = [str(s) for s in tracker.get_slot("shown_services") or []]
         text = str(tracker.latest_message.get("text") or "")
+        if dialogue.municipality_in_focus(tracker.events) and not self._names_a_card(shown, text):
+            # "welk nummer kan ik bellen?" right after the gemeente's opening hours: the gemeente's number.
+            return await ActionMunicipalityInfo().run(dispatcher, tracker, domain)
         if not shown:
             dispatcher.utter_message(response="utter_result_none_shown")
             return []

@@ -653,6 +653,14 @@ def pick_shown(shown_ids: list[str], text: str, names: dict[str, str], page_size
     """Return the id of the card a question is about: the one it names, else the first of the last page."""
     if not shown_ids:
         return None
+    named = named_card(shown_ids, text, names, page_size)
+    return named if named is not None else shown_ids[((len(shown_ids) - 1) // page_size) * page_size]
+
+
+def named_card(shown_ids: list[str], text: str, names: dict[str, str], page_size: int = PAGE_SIZE) -> str | None:
+    """Return the id of the card a question names ("het tweede", "de eettafel"), or None when it names none."""
+    if not shown_ids:
+        return None
     page_start = ((len(shown_ids) - 1) // page_size) * page_size
     page = shown_ids[page_start:]
     folded = fold_words(text).split()
@@ -668,9 +676,7 @@ def pick_shown(shown_ids: list[str], text: str, names: dict[str, str], page_size
         score = len(words & name_words)
         if score > best_score:
             best, best_score = service_id, score
-    if best is not None:
-        return best
-    return shown_ids[page_start]
+    return best
 
 
 @dataclass(frozen=True)

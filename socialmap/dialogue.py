@@ -339,6 +339,29 @@ def cards_in_view(events: Sequence[Mapping[str, Any]]) -> bool:
     return False
 
 
+MUNICIPALITY_ACTION = "action_municipality_info"
+
+
+def municipality_in_focus(events: Sequence[Mapping[str, Any]]) -> bool:
+    """Return True when the assistant's answer just before the latest message was about the municipality.
+
+    Then "welk nummer kan ik bellen?" or "waar is dat?" asks about the gemeente just named, not
+    about a result card shown earlier (the thing last talked about is what "dat" means).
+    """
+    users = 0
+    for event in reversed(events):
+        kind = event.get("event")
+        if kind in ("session_started", "restart"):
+            return False
+        if kind == "user":
+            users += 1
+            if users == 2:
+                return False
+        elif kind == "action" and users == 1 and event.get("name") == MUNICIPALITY_ACTION:
+            return True
+    return False
+
+
 def answers_about_card(parse_data: Mapping[str, Any], events: Sequence[Mapping[str, Any]]) -> bool:
     """Return True when a message the NLU took for a FAQ must be answered about the result card in view."""
     return is_card_faq(parse_data) and cards_in_view(events)

@@ -327,3 +327,34 @@ def test_a_place_cleared_this_turn_is_not_answered_as_a_wrong_place(cleared: str
     result, messages = validate(cleared, {"requested_slot": "location"})  # type: ignore[arg-type]
     assert result == {"location": None}
     assert messages == []
+
+
+async def test_a_contact_question_right_after_the_gemeente_is_about_the_gemeente(demo_catalog: Catalog) -> None:
+    """'welk nummer kan ik bellen?' after the gemeente's opening hours asks the gemeente's number, not a card's."""
+    from actions.results import ActionAnswerAboutResult
+    from tests.actions.helpers import user_event
+
+    found, events = await run_search(demo_catalog, {**ASSEN, "need": "meeting"})
+    shown = slots_of(events)["shown_services"]
+    slots = {**ASSEN, "shown_services": shown}
+    after_gemeente = [
+        user_event("hoe laat is de gemeente open", "ask_municipality"),
+        {"event": "action", "name": "action_municipality_info"},
+        {"event": "bot", "text": "Het gemeentehuis van Assen is open: ..."},
+        {"event": "action", "name": "action_listen"},
+    ]
+
+    async def reply(text: str, earlier: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        dispatcher = CollectingDispatcher()
+        tracker = make_tracker(slots, events=earlier, intent="ask_about_result", text=text)
+        await ActionAnswerAboutResult(demo_catalog).run(dispatcher, tracker, {})
+        return dispatcher.messages
+
+    phone = await reply("welke nummer ik kan bellen?", after_gemeente)
+    assert [m["response"] for m in phone] == ["utter_municipality_phone"]
+    # A card named by its place on the page still wins ...
+    named = await reply("wat is het nummer van de tweede?", after_gemeente)
+    assert named[0]["response"] == "utter_result_contact" and named[0]["name"] == cards(found)[1]["name"]
+    # ... and without the gemeente just before, the card answers.
+    plain = await reply("welke nummer ik kan bellen?", [user_event("dank je", "thanks")])
+    assert plain[0]["response"] == "utter_result_contact"

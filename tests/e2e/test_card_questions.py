@@ -77,3 +77,11 @@ def test_a_general_faq_after_cards_gets_the_faq_answer(stack: Any, sender: str) 
 
 def test_a_cost_faq_without_cards_gets_the_faq_answer(stack: Any, sender: str) -> None:
     assert FAQ_COST_TEXT in text_of(stack.send(sender, "wat kost het"))
+
+
+def test_a_phone_question_right_after_the_gemeente_gives_the_gemeentes_number(stack: Any, sender: str) -> None:
+    # Ahmed's walk (round 5): cards first, then the gemeente's hours, then "welke nummer ik kan bellen?".
+    assert cards(ask(stack, sender, "ik heb weinig geld, is er een kortingspas", "Assen"))
+    assert "8.30" in text_of(stack.send(sender, "de gemeente hoe laat open morgen?"))
+    reply = text_of(stack.send(sender, "welke nummer ik kan bellen?"))
+    assert "14 0592" in reply, reply

@@ -247,3 +247,15 @@ def test_a_real_yes_no_question_keeps_its_answer_inside_a_form() -> None:
     # "Wilt u een medewerker spreken?" is a yes/no question, even while a form is active.
     assert not dialogue.is_open_question("utter_ask_handoff_consent")
     assert dialogue.answer_to_yes_no("affirm", "utter_ask_handoff_consent", "location_form") == "action_request_handoff"
+
+
+def test_the_municipality_is_in_focus_only_right_after_its_answer() -> None:
+    def user(text: str) -> dict:
+        return {"event": "user", "text": text, "parse_data": {"intent": {"name": "x"}}}
+
+    info = {"event": "action", "name": "action_municipality_info"}
+    listen = {"event": "action", "name": "action_listen"}
+    assert dialogue.municipality_in_focus([user("open?"), info, listen, user("nummer?")])
+    assert not dialogue.municipality_in_focus([user("open?"), info, listen, user("ok"), listen, user("nummer?")])
+    assert not dialogue.municipality_in_focus([user("open?"), info, {"event": "session_started"}, user("nummer?")])
+    assert not dialogue.municipality_in_focus([user("nummer?")])
