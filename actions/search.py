@@ -266,6 +266,8 @@ class ActionSearchServices(Action):
                 dispatcher.utter_message(response="utter_results_intro_widened", radius_km=radius, place_name=place_name)
             elif found.some_far:
                 dispatcher.utter_message(response="utter_results_intro_some_far", radius_km=radius, place_name=place_name)
+            elif filters := advice.filter_phrase(refinements["weekday"], bool(refinements["free_only"])):
+                dispatcher.utter_message(response="utter_results_intro_filtered", filters=filters, place_name=place_name)
             else:
                 dispatcher.utter_message(response="utter_results_intro", place_name=place_name)
         for result in found.results:

@@ -172,6 +172,13 @@ def day_phrase(raw: str | None) -> str:
         return str(raw).lower()
 
 
+def filter_phrase(weekday: str | None, free_only: bool) -> str:
+    """Return the filters a search kept, for 'Dit is er ... in de buurt van X': 'op woensdag', 'gratis en op vrijdag'."""
+    day = day_phrase(weekday)
+    parts = (["gratis"] if free_only else []) + ([f"op {day}"] if day else [])
+    return " en ".join(parts)
+
+
 def plan_for(need: str | None, activity: str | None = None, age: int | None = None) -> Plan:
     """Return the search plan for a need, narrowed by the activity the resident named."""
     plan = PLANS.get(need or "", PLANS["meeting"])

@@ -31,6 +31,7 @@ NEUTRAL = {
     "utter_location_forgotten",
     "utter_results_intro",
     "utter_results_intro_widened",
+    "utter_results_intro_filtered",
     "utter_results_national",
     "utter_result_card",
     "utter_advice_youth",

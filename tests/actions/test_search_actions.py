@@ -107,6 +107,9 @@ async def test_free_only_and_weekday_narrow_the_search(demo_catalog: Catalog) ->
     found = cards(messages)
     assert found
     assert all(c["cost"].lower().startswith("gratis") for c in found)
+    # The kept filters are said, so a narrowed list never looks like the same list again.
+    assert messages[0]["response"] == "utter_results_intro_filtered"
+    assert messages[0]["filters"] == "gratis en op woensdag"
 
 
 async def test_sport_for_a_son_of_15_gives_sport_clubs(demo_catalog: Catalog) -> None:
@@ -193,6 +196,7 @@ async def test_volunteer_work_on_wednesday_keeps_the_vacancies_by_appointment(de
     messages, _ = await run_search(demo_catalog, {**HOOGEVEEN, "need": "volunteer", "weekday": "woensdag"})
     found = cards(messages)
     assert len(found) == 3 and all(c["what"] == "Vacature vrijwilligerswerk" for c in found)
+    assert (messages[0]["response"], messages[0]["filters"]) == ("utter_results_intro_filtered", "op woensdag")
     # all free already: no "Alleen gratis" button
     assert messages[-1]["response"] == "utter_results_actions_all_free"
 

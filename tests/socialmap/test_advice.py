@@ -311,3 +311,12 @@ def test_with_a_day_what_happens_that_day_comes_before_what_is_by_appointment(de
     assert found.results and not found.results[0].by_appointment
     days = open_weekdays(rules_from_json(entry(demo, found.results[0].service_id)["schedules"]))
     assert 2 in days
+
+
+def test_filter_phrase_names_what_the_search_kept() -> None:
+    from socialmap.advice import filter_phrase
+
+    assert filter_phrase(None, False) == ""
+    assert filter_phrase("woensdag", False) == "op woensdag"
+    assert filter_phrase(None, True) == "gratis"
+    assert filter_phrase("weekend", True) == "gratis en op zaterdag en zondag"
