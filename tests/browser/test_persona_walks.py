@@ -188,7 +188,47 @@ def distress(w: Walk) -> bool:
     return first_113 and queued
 
 
+# Round 5: the same people in other words, walked by a new developer; each walk found one dead
+# end or wrong answer that is mended now (transcripts in results/persona_walks/).
+
+
+def jansen_story(w: Walk) -> bool:
+    w.say("goeiemorgen")
+    w.say("mijn man is in maart overleden en nu is het zo stil in huis. waar kan ik eens een kopje koffie "
+          "drinken met andere mensen")
+    again = w.say("ja")  # not an answer to "In welke plaats woont u?": the question stands, no topic menu
+    asked_again = any("In welke plaats" in t for t in again) and not any("Waarmee kan ik" in t for t in again)
+    w.say("zweeloo")
+    found = w.cards_seen > 0
+    cost = w.say("kost de tweede wat?")
+    return asked_again and found and any("€" in t or "gratis" in t for t in cost)
+
+
+def ahmed_gemeente(w: Walk) -> bool:
+    w.say("hallo. ik woon Assen met twee kinder. geld is weinig. is er hulp voor sport kinder?")
+    if not w.cards_seen:
+        w.say("Assen")
+    help_found = w.cards_seen > 0
+    hours = w.say("de gemeente hoe laat open morgen?")
+    phone = w.say("welke nummer ik kan bellen?")  # the gemeente's number, not a card's
+    return help_found and any("8.30" in t for t in hours) and any("14 0592" in t for t in phone)
+
+
+def henk_wednesday(w: Walk) -> bool:
+    w.say("Goedemiddag. Vorige week had ik mijn laatste werkdag. Nu wil ik graag iets nuttigs doen voor een ander")
+    w.say("Hoogeveen")
+    first = w.cards_seen > 0
+    wednesday = w.say("alleen op woensdag graag")  # the kept filter is said, even when the cards stay the same
+    said_day = any("op woensdag" in t for t in wednesday)
+    pesse = w.ask("kan het ook in Pesse?", "vrijwilligerswerk in Pesse")
+    return first and said_day and any("Pesse" in t for t in pesse)
+
+
 PERSONAS: dict[str, tuple[str, Callable[[Walk], bool]]] = {
+    "mevrouw-jansen-verhaal": ("koffie met anderen bij Zweeloo na een 'ja' op de plaatsvraag, en wat de tweede kost",
+                               jansen_story),
+    "ahmed-gemeente": ("hulp voor sport van de kinderen, dan tijden en telefoonnummer van de gemeente", ahmed_gemeente),
+    "henk-woensdag": ("vrijwilligerswerk in Hoogeveen op woensdag (gezegd), dan in Pesse", henk_wednesday),
     "mevrouw-jansen": ("koffie en gezelschap dichtbij Zweeloo, en vervoer", jansen),
     "peter": ("logeeropvang bij Emmen, uitleg mantelzorgwaardering, en een medewerker", peter),
     "sanne": ("iets met leeftijdgenoten in Meppel, en antwoord op kosten en vrijdag", sanne),
