@@ -79,11 +79,18 @@ def read_events(
 
     if not _table_ready(engine):
         return [], after_id, 0
+    query = text("SELECT id, sender_id, data FROM events WHERE id > :after ORDER BY id LIMIT :limit")
     with engine.connect() as conn:
-        raw = conn.execute(
-            text("SELECT id, sender_id, data FROM events WHERE id > :after ORDER BY id LIMIT :limit"),
-            {"after": after_id, "limit": limit},
-        ).all()
+        raw = conn.execute(query, {"after": after_id, "limit": limit}).all()
+        if not raw and after_id > 0:
+            # Nothing after the cursor, yet the newest row is before it: this is another event store
+            # (the tracker database was replaced, or SQLite reused ids after every row was purged).
+            # Its rows are all new to the counts; waiting for ids past the old cursor would lose them all.
+            newest = int(conn.execute(text("SELECT MAX(id) FROM events")).scalar() or 0)
+            if newest < after_id:
+                log.warning("signals: the event store ends at row %d, before the cursor %d: a new store; "
+                               "counting it from its first row", newest, after_id)
+                raw = conn.execute(query, {"after": 0, "limit": limit}).all()
     if not raw:
         return [], after_id, 0
     return list(iter_events((r[0], r[1], r[2]) for r in raw)), int(raw[-1][0]), len(raw)

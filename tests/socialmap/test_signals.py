@@ -468,6 +468,9 @@ def test_the_demo_generator_is_synthetic_and_idempotent(tmp_path: Path) -> None:
 
     shutil.copy(ROOT / "var" / "socialmap.db", tmp_path / "demo.db")
     engine = _db.get_engine(f"sqlite:///{tmp_path / 'demo.db'}")
+    with engine.begin() as conn:  # the built map, without what `make run` counted on this machine
+        conn.execute(m.counts.delete())
+        conn.execute(m.conversations.delete())
     now = datetime(2026, 11, 30, tzinfo=timezone.utc)
     def everything() -> list[tuple[Any, ...]]:
         with engine.connect() as conn:
@@ -482,3 +485,20 @@ def test_the_demo_generator_is_synthetic_and_idempotent(tmp_path: Path) -> None:
     with engine.connect() as conn:
         assert {r[0] for r in conn.execute(select(m.counts.c.synthetic))} == {True}
         assert conn.execute(select(m.conversations)).first() is None
+
+
+def test_a_replaced_event_store_is_counted_from_its_first_row(engine: Engine, tmp_path: Path) -> None:
+    # A copy of the counts next to a new tracker database (the test stack, a restored server), or a
+    # SQLite store whose ids started again at 1 after every row was purged: nothing may be lost.
+    old_store = broker_db(tmp_path / "old.db", conversation("x", "Emmen", "Emmen") + conversation("y", "Assen", "Assen"))
+    aggregator = Aggregator(engine)
+    aggregator.run_until_done(old_store)
+    cursor = aggregator.cursor()
+    assert cursor > 7
+    new_store = broker_db(tmp_path / "new.db", [])
+    assert aggregator.run_until_done(new_store) == 0  # empty: nothing to count, the cursor waits
+    new_store = broker_db(tmp_path / "new.db", conversation("z", "Emmen", "Emmen"))
+    assert aggregator.run_until_done(new_store) == len(conversation("z", "Emmen", "Emmen"))
+    assert counts(engine)[("Emmen", "Emmen", "conversation", "")] == 2
+    assert aggregator.cursor() < cursor
+    assert aggregator.run_until_done(new_store) == 0  # and never twice
