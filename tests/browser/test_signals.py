@@ -73,6 +73,21 @@ def policy(stack: Any) -> requests.Session:
     return session
 
 
+def raw_gap_count(db_url: str, woonplaats: str, need: str) -> int:
+    """Return the real (not synthetic) 'nothing within 10 km' searches of a village for a need, unsuppressed."""
+    from sqlalchemy import select
+
+    from socialmap.signals import model as m
+
+    with get_engine(db_url).connect() as conn:
+        rows = conn.execute(
+            select(m.counts.c.key, m.counts.c.n).where(
+                m.counts.c.woonplaats == woonplaats, m.counts.c.metric == "gap", m.counts.c.synthetic.is_(False)
+            )
+        ).all()
+    return sum(int(n) for key, n in rows if m.split_gap_key(str(key))[0] == need)
+
+
 def ask(stack: Any, question: str, place: str) -> None:
     """Hold one short conversation: a question, then the place when the assistant asks for it."""
     sender = "sig-" + uuid.uuid4().hex[:16]
@@ -115,7 +130,14 @@ def test_rest_conversations_appear_counted_and_suppressed_within_seconds(stack: 
     # village small (complementary suppression); never "<5" or 0 after five conversations.
     assert counted[gap_place] == "x" or (isinstance(counted[gap_place], int) and counted[gap_place] >= 5), counted
     gaps = [g for g in data["gaps"] if g["woonplaats"] == gap_place and g["need"] == "youth"]
-    assert gaps and gaps[0]["count"] >= 5, data["gaps"]
+    if gaps:
+        assert gaps[0]["count"] >= 5, gaps
+    else:
+        # Only complementary suppression may hide the gap (other conversations of the shared stack
+        # left a sibling cell of the village small): then the counts behind the dashboard must
+        # still hold all five searches that found nothing within 10 km.
+        assert counted[gap_place] == "x", (counted[gap_place], data["gaps"])
+        assert raw_gap_count(stack.db_url, gap_place, "youth") >= 5
     assert f"in {gap_place}:" in gaps[0]["text"] and "niets binnen 10 km" in gaps[0]["text"]
     # The gap is real: the social map has nothing for young people within 10 km of that village.
     assert (nearest_km(stack.db_url, gap_place, "youth", "jongeren", radius=10) or 99) > 10
