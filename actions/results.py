@@ -54,31 +54,25 @@ class ActionAnswerAboutResult(Action):
     def name(self) -> str:
         return "action_answer_about_result"
 
-    def _names_a_card(self, shown: list[str], text: str) -> bool:
-        if not shown:
-            return False
-        try:
-            catalog = self._catalog or Catalog()
-            names = {sid: advice.service_name(sid, catalog) for sid in shown}
-        except Exception:  # the database is missing: the card path below apologises
-            logger.exception("reading the names of the shown cards failed")
-            return True
-        return advice.named_card(shown, text, names) is not None
-
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         shown = [str(s) for s in tracker.get_slot("shown_services") or []]
         text = str(tracker.latest_message.get("text") or "")
-        if dialogue.municipality_in_focus(tracker.events) and not self._names_a_card(shown, text):
+        catalog = self._catalog or Catalog()
+        try:
+            names = {sid: advice.service_name(sid, catalog) for sid in shown}  # read once, used twice
+        except Exception:  # the database is missing or locked: apologise, never stay silent
+            logger.exception("reading the names of the shown cards failed")
+            dispatcher.utter_message(response="utter_search_failed")
+            return []
+        if dialogue.municipality_in_focus(tracker.events) and advice.named_card(shown, text, names) is None:
             # "welk nummer kan ik bellen?" right after the gemeente's opening hours: the gemeente's number.
             return await ActionMunicipalityInfo().run(dispatcher, tracker, domain)
         if not shown:
             dispatcher.utter_message(response="utter_result_none_shown")
             return []
-        catalog = self._catalog or Catalog()
         try:
-            names = {sid: advice.service_name(sid, catalog) for sid in shown}
             chosen = advice.pick_shown(shown, text, names)
             answer = advice.answer_about(chosen, text, _weekday_entity(tracker), catalog) if chosen else None
         except Exception:  # the database is missing or locked: apologise, never stay silent

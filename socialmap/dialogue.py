@@ -71,7 +71,7 @@ def answer_to_yes_no(intent: str, last_response: str | None, active_form: str | 
     not answer it and does not end the search either: the form asks its question again (never
     "Waarmee kan ik u helpen?" with a search still half-way).
     """
-    if last_response not in _YES_NO and active_form and is_open_question(last_response):
+    if active_form and is_open_question(last_response):
         return active_form
     yes, no = _YES_NO.get(last_response or "", _DEFAULT_YES_NO)
     return yes if intent == AFFIRM else no
