@@ -115,17 +115,6 @@ class LinearIntentModel:
         self.dense_size = dense_size
         self._weights: list[np.ndarray] | None = None
 
-    @staticmethod
-    def _features(spaces: Sequence[NgramSpace], texts: Sequence[str], dense: np.ndarray | None,
-                  dense_weight: float, dense_size: int) -> sp.csr_matrix:
-        texts = [_normalise(t) for t in texts]
-        blocks = [space.transform(texts) for space in spaces]
-        if dense_size:
-            if dense is None:
-                dense = np.zeros((len(texts), dense_size), dtype=np.float64)
-            blocks.append(sp.csr_matrix(np.asarray(dense, dtype=np.float64) * dense_weight))
-        return sp.hstack(blocks).tocsr()
-
     @classmethod
     def fit(
         cls,
@@ -145,7 +134,10 @@ class LinearIntentModel:
         normalised = [_normalise(t) for t in texts]
         spaces = [NgramSpace.fit("word", normalised), NgramSpace.fit("char", normalised, *char_range)]
         dense_size = 0 if dense is None else int(np.asarray(dense).shape[1])
-        features = cls._features(spaces, normalised, dense, dense_weight, dense_size)
+        blocks = [space.transform(normalised) for space in spaces]
+        if dense is not None:
+            blocks.append(sp.csr_matrix(np.asarray(dense, dtype=np.float64) * dense_weight))
+        features = sp.hstack(blocks).tocsr()
         model = LogisticRegression(C=c, max_iter=3000, class_weight="balanced" if balanced else None)
         model.fit(features, list(labels))
         return cls(spaces, [str(label) for label in model.classes_], model.coef_.astype(np.float32),
