@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from socialmap import wishes
 from socialmap.catalog import Catalog, fold_words
 from socialmap.geo import load_gazetteer
-from socialmap.schedule import clock_text, days_text, hours_on, open_weekdays, opening_text, rules_from_json
+from socialmap.schedule import clock_text, hours_on, open_weekdays, opening_text, rules_from_json
 from socialmap.search import (
     DEFAULT_RADIUS_KM,
     MAX_PAGE_SIZE,
@@ -724,7 +724,7 @@ def answer_about(
         day = next((d for d in asked if hours_on(rules, d)), None)
         if day is None:
             values = {**base, "day": days_phrase(asked)}
-            return Answer("closed_on_day", {**values, "days": days_text(open_days)})
+            return Answer("closed_on_day", {**values, "days": days_phrase(tuple(open_days))})
         hours = hours_on(rules, day)
         values = {**base, "day": WEEKDAYS_NL[day]}
         first = hours[0]

@@ -236,7 +236,7 @@ def test_answers_about_a_shown_card_come_from_the_catalog(demo: Catalog) -> None
     assert friday.values["day"] == "vrijdag" and friday.values["opens"] == "19:30"
     monday = advice.answer_about(loods, "en op maandag?", catalog=demo)
     assert monday is not None and monday.kind == "closed_on_day"
-    assert monday.values["days"] == "wo en vr"
+    assert monday.values["days"] == "woensdag en vrijdag"
     cost = advice.answer_about(loods, "kost dat iets?", catalog=demo)
     assert cost is not None and cost.kind == "cost_free"
     where = advice.answer_about(loods, "waar is het?", catalog=demo)
@@ -249,7 +249,7 @@ def test_a_question_about_several_days_answers_for_the_first_open_one(demo: Cata
     loods = _shown_loods(demo)[0]
     weekend = advice.answer_about(loods, "is het eerste ook in het weekend?", catalog=demo)
     assert weekend is not None and weekend.kind == "closed_on_day"
-    assert weekend.values["day"] == "zaterdag en zondag" and weekend.values["days"] == "wo en vr"
+    assert weekend.values["day"] == "zaterdag en zondag" and weekend.values["days"] == "woensdag en vrijdag"
     workdays = advice.answer_about(loods, "kan ik er doordeweeks heen?", catalog=demo)
     assert workdays is not None and workdays.kind == "open_on_day" and workdays.values["day"] == "woensdag"
     assert advice.weekdays_in("is er iets op zaterdag of zondag") == (5, 6)
